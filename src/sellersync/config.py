@@ -1,0 +1,46 @@
+"""Settings for sellersync, read once from the environment (prefix ``SELLERSYNC_``) and passed down."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every tunable of the service. Build one with :func:`get_settings` or ``Settings(...)`` in tests."""
+
+    model_config = SettingsConfigDict(env_prefix="SELLERSYNC_", env_file=None, extra="ignore")
+
+    env: str = Field("development", description="development | production")
+    database_url: str = Field(
+        default_factory=lambda: f"sqlite:///{Path('var').resolve() / 'sellersync.db'}",
+        description="SQLAlchemy URL; SQLite file under ./var/ by default, or postgresql+psycopg://…",
+    )
+    spapi_endpoint: str = Field(
+        "https://sellingpartnerapi-na.amazon.com",
+        description="Base URL of the SP-API (Amazon's regional endpoint or the emulator).",
+    )
+    lwa_endpoint: str = Field(
+        "https://api.amazon.com/auth/o2/token", description="Login with Amazon token URL."
+    )
+    lwa_client_id: str = "amzn1.application-oa2-client.sellersync-dev"
+    lwa_client_secret: str = "sellersync-dev-secret"
+    app_id: str = "amzn1.sp.solution.sellersync-dev"
+    secret_key: str = Field(
+        "", description="Key material for encrypting refresh tokens (required outside development)."
+    )
+    backfill_days: int = Field(548, description="History covered by a first sync (18 months).")
+    incremental_overlap_hours: int = 48
+    http_timeout_seconds: float = 60.0
+    max_retries: int = 6
+    report_poll_max_seconds: float = 3600.0
+    batch_size: int = 1000
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()
