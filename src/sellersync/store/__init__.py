@@ -1,0 +1,1 @@
+"""The canonical SQL store: models, engine, unit of work, bulk upsert and migrations."""

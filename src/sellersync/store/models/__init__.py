@@ -1,0 +1,61 @@
+"""All tables of the store. Importing this module registers them on ``Base.metadata``."""
+
+from sellersync.store.models.accounts import AmazonConnection, User, Workspace
+from sellersync.store.models.canonical import (
+    CANONICAL_MODELS,
+    CanonicalRow,
+    CustomerReturn,
+    FbaShipment,
+    FinancialEvent,
+    InboundShipment,
+    InboundShipmentItem,
+    InventorySummary,
+    LedgerEvent,
+    Order,
+    OrderItem,
+    QuarantinedRow,
+    Reimbursement,
+    RemovalOrder,
+    RemovalShipment,
+    Settlement,
+    SettlementLine,
+)
+from sellersync.store.models.claims import Claim
+from sellersync.store.models.sync import (
+    ACTIVE_STATUSES,
+    AgentEvent,
+    SyncCheckpoint,
+    SyncEvent,
+    SyncRun,
+    SyncUnit,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "CANONICAL_MODELS",
+    "AgentEvent",
+    "AmazonConnection",
+    "CanonicalRow",
+    "Claim",
+    "CustomerReturn",
+    "FbaShipment",
+    "FinancialEvent",
+    "InboundShipment",
+    "InboundShipmentItem",
+    "InventorySummary",
+    "LedgerEvent",
+    "Order",
+    "OrderItem",
+    "QuarantinedRow",
+    "Reimbursement",
+    "RemovalOrder",
+    "RemovalShipment",
+    "Settlement",
+    "SettlementLine",
+    "SyncCheckpoint",
+    "SyncEvent",
+    "SyncRun",
+    "SyncUnit",
+    "User",
+    "Workspace",
+]
