@@ -1,0 +1,179 @@
+"""Report documents: built lazily from the world, gzipped to a per-emulator cache file, served
+behind signed URLs that expire after 5 minutes (403 AccessDenied afterwards, as S3 answers).
+
+Memory stays bounded: rows are encoded and compressed in batches straight into a temporary file
+(built once per document in a worker thread), and the file is streamed back in chunks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import tempfile
+import threading
+import zlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from .contract import ReportTable
+from .tokens import InvalidToken
+
+URL_TTL = 300.0
+BATCH_ROWS = 2000
+CHUNK = 64 * 1024
+
+TableSource = Callable[[], ReportTable]
+
+
+@dataclass
+class _Entry:
+    source: TableSource | None  # a flat-file report
+    text: str | None  # or a plain-text body (the explanation of a FATAL report)
+    charset: str = "UTF-8"
+    path: str | None = None
+    size: int = 0
+
+
+def write_gzip_table(table: ReportTable, out_path: str) -> int:
+    """Write ``table`` as gzipped TSV (header first) in its charset; return the compressed size.
+
+    The gzip header carries no timestamp or name, so equal tables give equal bytes.
+    """
+    comp = zlib.compressobj(6, zlib.DEFLATED, 31)
+    size = 0
+    with open(out_path, "wb") as fh:
+
+        def emit(lines: list[str]) -> None:
+            nonlocal size
+            data = comp.compress("".join(lines).encode(table.charset, errors="replace"))
+            if data:
+                fh.write(data)
+                size += len(data)
+
+        batch = ["\t".join(table.header) + "\n"]
+        for row in table.rows:
+            batch.append("\t".join(row) + "\n")
+            if len(batch) >= BATCH_ROWS:
+                emit(batch)
+                batch = []
+        emit(batch)
+        tail = comp.flush()
+        fh.write(tail)
+        size += len(tail)
+    return size
+
+
+def write_gzip_text(text: str, charset: str, out_path: str) -> int:
+    data = zlib.compressobj(6, zlib.DEFLATED, 31)
+    blob = data.compress(text.encode(charset, errors="replace")) + data.flush()
+    with open(out_path, "wb") as fh:
+        fh.write(blob)
+    return len(blob)
+
+
+class DocumentStore:
+    def __init__(self, seed: int, region: str) -> None:
+        self._seed = seed
+        self._region = region.lower()
+        self._entries: dict[str, _Entry] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._guard = threading.Lock()
+        self._dir = tempfile.TemporaryDirectory(prefix="sellersync-emulator-docs-")
+
+    def document_id(self, key: str) -> str:
+        digest = hashlib.sha256(f"{self._seed}:{key}".encode()).hexdigest()
+        uuid = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+        return f"amzn1.spdoc.1.4.{self._region}.{uuid}.T{digest[32:44].upper()}.1"
+
+    def register_table(self, document_id: str, source: TableSource) -> None:
+        with self._guard:
+            self._entries.setdefault(document_id, _Entry(source=source, text=None))
+
+    def register_text(self, document_id: str, text: str) -> None:
+        with self._guard:
+            self._entries.setdefault(document_id, _Entry(source=None, text=text))
+
+    def exists(self, document_id: str) -> bool:
+        return document_id in self._entries
+
+    async def materialize(self, document_id: str) -> _Entry:
+        entry = self._entries[document_id]
+        if entry.path is not None:
+            return entry
+        with self._guard:
+            lock = self._locks.setdefault(document_id, asyncio.Lock())
+        async with lock:
+            if entry.path is None:
+                path = os.path.join(self._dir.name, hashlib.sha256(document_id.encode()).hexdigest() + ".gz")
+                if entry.source is not None:
+                    table = await anyio.to_thread.run_sync(entry.source)
+                    entry.charset = table.charset
+                    entry.size = await anyio.to_thread.run_sync(write_gzip_table, table, path)
+                else:
+                    entry.size = write_gzip_text(entry.text or "", entry.charset, path)
+                entry.path = path
+        return entry
+
+    def close(self) -> None:
+        self._dir.cleanup()
+
+
+def access_denied(message: str) -> Response:
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>AccessDenied</Code><Message>{message}</Message>"
+        "<RequestId>EMULATOR</RequestId><HostId>sellersync-emulator</HostId></Error>"
+    )
+    return Response(body, status_code=403, media_type="application/xml")
+
+
+async def _file_chunks(path: str, limit: int) -> AsyncIterator[bytes]:
+    sent = 0
+    with open(path, "rb") as fh:  # noqa: ASYNC230 - small local reads
+        while sent < limit:
+            chunk = fh.read(min(CHUNK, limit - sent))
+            if not chunk:
+                break
+            sent += len(chunk)
+            yield chunk
+
+
+async def download(request: Request) -> Response:
+    """``GET /_emulator/documents/{token}``: the pre-signed document URL (no SP-API headers)."""
+    emu = request.app.state.emu
+    emu.stats.count("documents.downloads")
+    try:
+        data = emu.signer.loads(request.path_params["token"])
+    except InvalidToken:
+        return access_denied("Request signature does not match.")
+    doc_id = data.get("d")
+    expires = data.get("x")
+    if not isinstance(doc_id, str) or not isinstance(expires, int | float):
+        return access_denied("Request signature does not match.")
+    if emu.clock() > expires:
+        emu.stats.count("documents.expired")
+        return access_denied("Request has expired")
+    store: DocumentStore = emu.documents
+    if not store.exists(doc_id):
+        return access_denied("The specified key does not exist.")
+    entry = await store.materialize(doc_id)
+    assert entry.path is not None
+    length = entry.size
+    if emu.faults.truncate_document(doc_id):
+        emu.stats.count("documents.truncated")
+        length = max(1, entry.size // 2)
+    headers = {"content-length": str(length)}
+    return StreamingResponse(
+        _file_chunks(entry.path, length),
+        media_type=f"text/plain; charset={entry.charset}",
+        headers=headers,
+    )
+
+
+routes = [Route("/_emulator/documents/{token}", download, methods=["GET"])]

@@ -1,0 +1,1 @@
+"""Shared test support (fixtures and harnesses reused by several suites)."""
