@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     http_timeout_seconds: float = 60.0
     max_retries: int = 6
     report_poll_max_seconds: float = 3600.0
+    report_poll_initial_seconds: float = Field(2.0, description="First getReport poll interval.")
+    report_fatal_backoff_seconds: float = Field(30.0, description="Wait before re-requesting a FATAL report.")
+    orders_api_hours: int = Field(6, description="Freshest hours read with getOrders instead of reports.")
+    lease_seconds: float = Field(60.0, description="A running sync's lease; renewed every third of it.")
     batch_size: int = 1000
 
 

@@ -1,0 +1,449 @@
+"""Run one sync: claim it, plan its units once, run each unit in its own transaction, finish it.
+
+Every trigger ends here (through the job service). The run's state lives in SQL, so a crash costs
+time, never data: the next claim resumes from the units that are not done.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sellersync.normalize.registry import NORMALIZERS
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sellersync.amazon import (
+    AmazonError,
+    AuthorizationRevoked,
+    Cancelled,
+    CancelToken,
+    ReportFailed,
+    get_region,
+    parse_datetime,
+)
+from sellersync.config import Settings
+from sellersync.connections import refresh_token_of
+from sellersync.normalize.base import Context, Quarantine
+from sellersync.secrets import SecretBox
+from sellersync.store.models import AmazonConnection, QuarantinedRow, SyncRun, SyncUnit
+from sellersync.store.models.canonical import CanonicalRow
+from sellersync.store.types import utcnow
+from sellersync.store.uow import UnitOfWork
+from sellersync.store.upsert import upsert
+from sellersync.sync import ledger
+from sellersync.sync.amazon_api import AmazonApi, AmazonApiFactory
+from sellersync.sync.extract import extract
+from sellersync.sync.planner import PlanInputs, SettlementListing, plan
+from sellersync.sync.progress import NullProgress, ProgressSink, percent, stream_message
+from sellersync.sync.streams import BY_NAME, Source
+
+log = logging.getLogger(__name__)
+
+MIN_SPLIT = timedelta(days=1)
+
+
+@dataclass
+class UnitResult:
+    rows: int
+    written: int
+    quarantined: int
+    no_data: bool
+
+
+class LeaseKeeper(threading.Thread):
+    """Renews the run's lease and turns a cancel request (from any process) into the cancel token."""
+
+    def __init__(self, uow: UnitOfWork, sync_id: str, owner: str, lease: timedelta, token: CancelToken):
+        super().__init__(name=f"lease-{sync_id[:8]}", daemon=True)
+        self._uow, self._sync_id, self._owner, self._lease, self._token = uow, sync_id, owner, lease, token
+        self._stop = threading.Event()
+        self.lost = False
+        self.poll = min(1.0, lease.total_seconds() / 3)
+        self._renew_every = lease.total_seconds() / 3
+
+    def run(self) -> None:
+        last_renew = 0.0
+        elapsed = 0.0
+        while not self._stop.wait(self.poll):
+            elapsed += self.poll
+            try:
+                with self._uow() as s:
+                    if elapsed - last_renew >= self._renew_every:
+                        ours, cancel = ledger.renew_lease(s, self._sync_id, self._owner, self._lease)
+                        last_renew = elapsed
+                    else:
+                        ours = True
+                        cancel = bool(
+                            s.scalar(select(SyncRun.cancel_requested).where(SyncRun.id == self._sync_id))
+                        )
+            except Exception:  # a busy database must not kill the heartbeat; try again
+                log.warning("lease renewal failed; retrying", exc_info=True)
+                continue
+            if not ours:
+                self.lost = True
+                self._token.cancel()
+                return
+            if cancel:
+                self._token.cancel()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+class SyncJob:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        settings: Settings,
+        api_factory: AmazonApiFactory,
+        box: SecretBox,
+        owner: str,
+        progress: ProgressSink | None = None,
+    ) -> None:
+        self.uow = uow
+        self.settings = settings
+        self.api_factory = api_factory
+        self.box = box
+        self.owner = owner
+        self.progress = progress or NullProgress()
+        self.lease = timedelta(seconds=settings.lease_seconds)
+        self.last_stats: dict[str, dict[str, int]] = {}
+
+    # --- the whole run ----------------------------------------------------------------------------
+
+    def run(self, sync_id: str, token: CancelToken | None = None) -> str | None:
+        """Run (or resume) a sync. Returns its final status, or None if it was not ours to run."""
+        token = token or CancelToken()
+        with self.uow() as s:
+            run = ledger.claim_lease(s, sync_id, self.owner, self.lease)
+            if run is None:
+                return None
+            conn = s.get_one(AmazonConnection, run.connection_id)
+            if run.attempt == 1:
+                ledger.add_event(s, run, "sync.started", {"connectionId": conn.id, "trigger": run.trigger})
+            else:
+                ledger.add_event(s, run, "sync.log", {"message": f"resumed (attempt {run.attempt})"})
+            try:
+                refresh_token = refresh_token_of(conn, self.box)
+            except Exception as exc:
+                self._finish(s, run, "failed", f"connection cannot be used: {exc}")
+                return "failed"
+        keeper = LeaseKeeper(self.uow, sync_id, self.owner, self.lease, token)
+        keeper.start()
+        api = self.api_factory.for_connection(run.connection_id, refresh_token, token)
+        try:
+            return self._run(sync_id, api, token)
+        finally:
+            keeper.stop()
+            self.last_stats = {
+                op: {"calls": st.calls, "throttles": st.throttles, "retries": st.retries, "errors": st.errors}
+                for op, st in api.stats.snapshot().items()
+            }
+            api.close()
+
+    def _run(self, sync_id: str, api: AmazonApi, token: CancelToken) -> str:
+        try:
+            self._ensure_plan(sync_id, api)
+            with self.uow() as s:
+                ledger.reopen_unfinished(s, sync_id)
+            while (unit_id := self._next_unit(sync_id)) is not None:
+                token.raise_if_cancelled()
+                self._run_unit_guarded(sync_id, unit_id, api)
+        except Cancelled:
+            pending = api.reports.cancel_pending(self._requested_reports(api))
+            with self.uow() as s:
+                run = s.get_one(SyncRun, sync_id)
+                if run.lease_owner != self.owner:
+                    return run.status  # someone else owns it now: leave it alone
+                msg = "cancelled; committed units are kept"
+                if pending:
+                    msg += f"; {len(pending)} requested report(s) cancelled"
+                self._finish(s, run, "cancelled", None, message=msg)
+            return "cancelled"
+        except AuthorizationRevoked:
+            with self.uow() as s:
+                run = s.get_one(SyncRun, sync_id)
+                conn = s.get_one(AmazonConnection, run.connection_id)
+                conn.status = "reconnect_required"
+                self._finish(
+                    s,
+                    run,
+                    "failed",
+                    "Amazon refused the stored authorization (invalid_grant): reconnect the seller account",
+                )
+            return "failed"
+        except AmazonError as exc:
+            with self.uow() as s:
+                self._finish(s, s.get_one(SyncRun, sync_id), "failed", f"{type(exc).__name__}: {exc}")
+            return "failed"
+        with self.uow() as s:
+            run = s.get_one(SyncRun, sync_id)
+            units = ledger.units_of(s, sync_id)
+            missing = [u for u in units if u.status != "done"]
+            if not missing:
+                self._finish(s, run, "completed", None)
+                return "completed"
+            names = "; ".join(
+                f"{BY_NAME[u.stream].label} {u.marketplace_id or 'all'} "
+                f"{u.window_start:%Y-%m-%d}..{u.window_end:%Y-%m-%d} ({u.error})"
+                for u in missing
+            )
+            status = "partial" if len(missing) < len(units) else "failed"
+            self._finish(s, run, status, f"{len(missing)} unit(s) could not be fetched: {names}")
+            return status
+
+    @staticmethod
+    def _requested_reports(api: AmazonApi) -> list[str]:
+        return sorted(getattr(api.reports, "requested", set()))
+
+    # --- planning ---------------------------------------------------------------------------------
+
+    def _ensure_plan(self, sync_id: str, api: AmazonApi) -> None:
+        with self.uow() as s:
+            if ledger.units_of(s, sync_id):
+                return
+            run = s.get_one(SyncRun, sync_id)
+            conn = s.get_one(AmazonConnection, run.connection_id)
+            checkpoints = ledger.checkpoints(s, conn.id)
+            region = conn.region
+        markets = self._marketplaces(api, region)
+        now = utcnow()
+        listings = [
+            SettlementListing(
+                report_id=str(r["reportId"]),
+                document_id=str(r.get("reportDocumentId") or ""),
+                marketplace_id=str((r.get("marketplaceIds") or [""])[0]),
+                start=parse_datetime(str(r.get("dataStartTime"))),
+                end=parse_datetime(str(r.get("dataEndTime"))),
+            )
+            for r in api.reports.list_settlement_reports(now - timedelta(days=self.settings.backfill_days))
+        ]
+        planned = plan(
+            PlanInputs(
+                now=now,
+                marketplace_ids=markets,
+                backfill_days=self.settings.backfill_days,
+                overlap=timedelta(hours=self.settings.incremental_overlap_hours),
+                orders_api_hours=self.settings.orders_api_hours,
+                checkpoints=checkpoints,
+                settlements=[x for x in listings if x.marketplace_id in markets],
+            )
+        )
+        with self.uow() as s:
+            run = s.get_one(SyncRun, sync_id)
+            conn = s.get_one(AmazonConnection, run.connection_id)
+            conn.marketplace_ids = markets
+            run.kind = "incremental" if checkpoints else "full"
+            ledger.add_units(s, sync_id, planned)
+            text = f"planned {len(planned)} units over {len(markets)} marketplace(s)"
+            run.message = text
+            ledger.add_event(s, run, "sync.log", {"message": text})
+        self.progress.message(text)
+
+    def _marketplaces(self, api: AmazonApi, region: str) -> list[str]:
+        """All marketplaces of the connection's region that the seller participates in."""
+        allowed = set(get_region(region).marketplaces.values())
+        found = []
+        for p in api.client.get_marketplace_participations():
+            mkt = (p.get("marketplace") or {}).get("id")
+            if mkt in allowed and (p.get("participation") or {}).get("isParticipating", True):
+                found.append(str(mkt))
+        return sorted(set(found))
+
+    # --- units ------------------------------------------------------------------------------------
+
+    def _next_unit(self, sync_id: str) -> int | None:
+        with self.uow() as s:
+            return s.scalar(
+                select(SyncUnit.id)
+                .where(SyncUnit.sync_id == sync_id, SyncUnit.status == "pending")
+                .order_by(SyncUnit.id)
+                .limit(1)
+            )
+
+    def _run_unit_guarded(self, sync_id: str, unit_id: int, api: AmazonApi) -> None:
+        with self.uow() as s:
+            unit = s.get_one(SyncUnit, unit_id)
+            unit.status = "running"
+            unit.attempts += 1
+            unit.started_at = utcnow()
+        try:
+            self._run_unit(sync_id, unit_id, api)
+        except ReportFailed as exc:
+            if not self._split(unit_id, str(exc)):
+                self._fail_unit(sync_id, unit_id, exc)
+        except (Cancelled, AuthorizationRevoked):
+            with self.uow() as s:
+                s.get_one(SyncUnit, unit_id).status = "cancelled"
+            raise
+        except AmazonError as exc:
+            self._fail_unit(sync_id, unit_id, exc)
+
+    def _fail_unit(self, sync_id: str, unit_id: int, exc: Exception) -> None:
+        with self.uow() as s:
+            unit = s.get_one(SyncUnit, unit_id)
+            unit.status = "failed"
+            unit.error = f"{type(exc).__name__}: {exc}"
+            run = s.get_one(SyncRun, sync_id)
+            ledger.add_event(
+                s, run, "sync.log", {"level": "error", "message": f"{unit.stream} failed: {unit.error}"}
+            )
+
+    def _split(self, unit_id: int, reason: str) -> bool:
+        """A window Amazon keeps failing (FATAL) is split in two, down to one day."""
+        with self.uow() as s:
+            unit = s.get_one(SyncUnit, unit_id)
+            span = unit.window_end - unit.window_start
+            if span <= MIN_SPLIT:
+                return False
+            mid = unit.window_start + timedelta(days=max(1, span.days // 2))
+            s.add(
+                SyncUnit(
+                    sync_id=unit.sync_id,
+                    stream=unit.stream,
+                    marketplace_id=unit.marketplace_id,
+                    window_start=mid,
+                    window_end=unit.window_end,
+                    weight=unit.weight / 2,
+                    status="pending",
+                )
+            )
+            unit.window_end = mid
+            unit.weight /= 2
+            unit.status = "pending"
+            unit.attempts = 0
+            run = s.get_one(SyncRun, unit.sync_id)
+            ledger.add_event(
+                s, run, "sync.log", {"level": "warning", "message": f"{unit.stream}: split window ({reason})"}
+            )
+        return True
+
+    def _run_unit(self, sync_id: str, unit_id: int, api: AmazonApi) -> None:
+        with self.uow() as s:
+            unit = s.get_one(SyncUnit, unit_id)
+            run = s.get_one(SyncRun, sync_id)
+            stream = BY_NAME[unit.stream]
+            connection_id = run.connection_id
+        extracted = extract(api, stream, unit)  # waits for the report outside any transaction
+        ctx = Context(connection_id=connection_id, marketplace_id=unit.marketplace_id, stream=stream.name)
+        counter = _Counter(extracted.rows)
+        with self.uow() as s:
+            result = self._write(s, counter, ctx, sync_id)
+            unit = s.get_one(SyncUnit, unit_id)
+            run = s.get_one(SyncRun, sync_id)
+            unit.status = "done"
+            unit.outcome = "no_data" if extracted.no_data else "data"
+            unit.rows = counter.count
+            unit.written = result.written
+            unit.quarantined = result.quarantined
+            unit.report_id = extracted.report_id or unit.report_id
+            unit.error = None
+            unit.completed_at = utcnow()
+            s.flush()
+            if stream.source not in (Source.INVENTORY, Source.ORDERS_API):
+                ledger.advance_checkpoint(s, run, unit)
+            units = ledger.units_of(s, sync_id)
+            run.progress = percent(units)
+            run.message = stream_message(units, unit.stream)
+            run.warnings += result.quarantined
+            run.lease_expires_at = utcnow() + self.lease
+            data: dict[str, Any] = {
+                "progress": run.progress,
+                "message": run.message,
+                "stream": unit.stream,
+                "rows": unit.rows,
+            }
+            ledger.add_event(s, run, "sync.progress", data)
+            if result.quarantined:
+                ledger.add_event(
+                    s,
+                    run,
+                    "sync.log",
+                    {
+                        "level": "warning",
+                        "message": f"{unit.stream}: {result.quarantined} row(s) quarantined",
+                    },
+                )
+        self.progress.unit_finished(units, unit)
+
+    def _write(
+        self, s: Session, rows: Iterable[Mapping[str, Any]], ctx: Context, sync_id: str
+    ) -> _WriteResult:
+        normalizer = NORMALIZERS[ctx.stream]
+        batches: dict[type[CanonicalRow], list[dict[str, Any]]] = defaultdict(list)
+        result = _WriteResult()
+        size = self.settings.batch_size
+        for out in normalizer.normalize(rows, ctx):
+            if isinstance(out, Quarantine):
+                record = out.to_record(ctx)
+                result.quarantined += 1
+            else:
+                record = out
+            batch = batches[record.model]
+            batch.append(record.values)
+            if len(batch) >= size:
+                result.written += upsert(s, record.model, batch, sync_id=sync_id).written
+                batch.clear()
+        for model, batch in batches.items():
+            if batch:
+                result.written += upsert(s, model, batch, sync_id=sync_id).written
+        return result
+
+    # --- the end ----------------------------------------------------------------------------------
+
+    def _finish(
+        self, s: Session, run: SyncRun, status: str, error: str | None, *, message: str | None = None
+    ) -> None:
+        units = ledger.units_of(s, run.id)
+        run.status = status
+        run.error = error
+        run.completed_at = utcnow()
+        run.lease_owner = None
+        run.lease_expires_at = None
+        run.progress = 100.0 if status == "completed" else percent(units)
+        quarantined = s.scalar(
+            select(func.count()).select_from(QuarantinedRow).where(QuarantinedRow.sync_id == run.id)
+        )
+        rows = sum(u.rows for u in units)
+        run.message = message or {
+            "completed": f"completed: {rows:,} rows read in {len(units)} units",
+            "partial": "completed with missing units",
+            "failed": "failed",
+        }.get(status, status)
+        run.stats = {"units": len(units), "rows": rows, "quarantined": int(quarantined or 0)}
+        if status in ("completed", "partial"):
+            conn = s.get_one(AmazonConnection, run.connection_id)
+            conn.last_synced_at = run.completed_at
+        data: dict[str, Any] = {"status": status, "progress": run.progress, "message": run.message}
+        if error:
+            data["error"] = error
+        ledger.add_event(
+            s, run, f"sync.{'completed' if status in ('completed', 'partial') else status}", data
+        )
+        ledger.add_agent_event(s, run, status, {"rows": rows, "units": len(units), "error": error})
+
+
+@dataclass
+class _WriteResult:
+    written: int = 0
+    quarantined: int = 0
+
+
+class _Counter:
+    """Counts the raw rows read from Amazon as they stream by."""
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        self._rows = rows
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        for row in self._rows:
+            self.count += 1
+            yield row
