@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     report_poll_initial_seconds: float = Field(2.0, description="First getReport poll interval.")
     report_fatal_backoff_seconds: float = Field(30.0, description="Wait before re-requesting a FATAL report.")
     orders_api_hours: int = Field(6, description="Freshest hours read with getOrders instead of reports.")
+    max_attempts: int = Field(5, description="Times a sync is (re)started after crashes before it fails.")
+    job_concurrency: int = Field(4, description="Syncs run at once by the embedded runner.")
+    reaper_interval_seconds: float = Field(10.0, description="How often orphaned syncs are looked for.")
+    schedule_check_seconds: float = Field(60.0, description="How often schedules are checked.")
+    api_key: str = Field("", description="Bearer key for the HTTP API until accounts land.")
+    sse_poll_seconds: float = Field(0.5, description="How often the SSE stream reads new events.")
+    sse_heartbeat_seconds: float = Field(15.0, description="Comment lines that keep proxies open.")
     lease_seconds: float = Field(60.0, description="A running sync's lease; renewed every third of it.")
     batch_size: int = 1000
 

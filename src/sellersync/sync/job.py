@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import structlog
 from sellersync.normalize.registry import NORMALIZERS
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -38,6 +39,7 @@ from sellersync.store.uow import UnitOfWork
 from sellersync.store.upsert import upsert
 from sellersync.sync import ledger
 from sellersync.sync.amazon_api import AmazonApi, AmazonApiFactory
+from sellersync.sync.counts import canonical_counts
 from sellersync.sync.extract import extract
 from sellersync.sync.planner import PlanInputs, SettlementListing, plan
 from sellersync.sync.progress import NullProgress, ProgressSink, percent, stream_message
@@ -126,6 +128,9 @@ class SyncJob:
             if run is None:
                 return None
             conn = s.get_one(AmazonConnection, run.connection_id)
+            if run.attempt > self.settings.max_attempts:
+                self._finish(s, run, "failed", f"gave up after {run.attempt - 1} attempts")
+                return "failed"
             if run.attempt == 1:
                 ledger.add_event(s, run, "sync.started", {"connectionId": conn.id, "trigger": run.trigger})
             else:
@@ -138,8 +143,12 @@ class SyncJob:
         keeper = LeaseKeeper(self.uow, sync_id, self.owner, self.lease, token)
         keeper.start()
         api = self.api_factory.for_connection(run.connection_id, refresh_token, token)
+        structlog.contextvars.bind_contextvars(sync_id=sync_id)
+        log.info("sync running", extra={"attempt": run.attempt})
         try:
-            return self._run(sync_id, api, token)
+            status = self._run(sync_id, api, token)
+            log.info("sync ended", extra={"status": status})
+            return status
         finally:
             keeper.stop()
             self.last_stats = {
@@ -147,6 +156,19 @@ class SyncJob:
                 for op, st in api.stats.snapshot().items()
             }
             api.close()
+            self._save_api_stats(sync_id)
+            structlog.contextvars.unbind_contextvars("sync_id")
+
+    def _save_api_stats(self, sync_id: str) -> None:
+        """Add this attempt's API calls to the run's stats (they add up across resumed attempts)."""
+        with self.uow() as s:
+            run = s.get_one(SyncRun, sync_id)
+            api: dict[str, dict[str, int]] = {k: dict(v) for k, v in (run.stats or {}).get("api", {}).items()}
+            for op, counts in self.last_stats.items():
+                mine = api.setdefault(op, {})
+                for key, n in counts.items():
+                    mine[key] = mine.get(key, 0) + n
+            run.stats = {**(run.stats or {}), "api": api}
 
     def _run(self, sync_id: str, api: AmazonApi, token: CancelToken) -> str:
         try:
@@ -157,11 +179,18 @@ class SyncJob:
                 token.raise_if_cancelled()
                 self._run_unit_guarded(sync_id, unit_id, api)
         except Cancelled:
-            pending = api.reports.cancel_pending(self._requested_reports(api))
             with self.uow() as s:
                 run = s.get_one(SyncRun, sync_id)
                 if run.lease_owner != self.owner:
                     return run.status  # someone else owns it now: leave it alone
+                if not run.cancel_requested:
+                    # this process is shutting down: hand the run back to be resumed, not cancelled
+                    run.lease_expires_at = utcnow()
+                    ledger.add_event(s, run, "sync.log", {"message": "interrupted; it will resume"})
+                    return "interrupted"
+            pending = api.reports.cancel_pending(self._requested_reports(api))
+            with self.uow() as s:
+                run = s.get_one(SyncRun, sync_id)
                 msg = "cancelled; committed units are kept"
                 if pending:
                     msg += f"; {len(pending)} requested report(s) cancelled"
@@ -417,7 +446,13 @@ class SyncJob:
             "partial": "completed with missing units",
             "failed": "failed",
         }.get(status, status)
-        run.stats = {"units": len(units), "rows": rows, "quarantined": int(quarantined or 0)}
+        run.stats = {
+            **(run.stats or {}),
+            "units": len(units),
+            "rows": rows,
+            "quarantined": int(quarantined or 0),
+            "counts": canonical_counts(s, run.connection_id),
+        }
         if status in ("completed", "partial"):
             conn = s.get_one(AmazonConnection, run.connection_id)
             conn.last_synced_at = run.completed_at
