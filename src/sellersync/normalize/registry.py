@@ -1,0 +1,41 @@
+"""Every normaliser by stream name, and the report type behind each report-backed stream."""
+
+from __future__ import annotations
+
+from sellersync.normalize.base import Normalizer
+from sellersync.normalize.finances import financial_events
+from sellersync.normalize.inbound import inbound_shipments
+from sellersync.normalize.inventory import inventory_summaries
+from sellersync.normalize.ledger import inventory_ledger
+from sellersync.normalize.orders import orders_api, orders_report
+from sellersync.normalize.reimbursements import reimbursements
+from sellersync.normalize.removals import removal_orders, removal_shipments
+from sellersync.normalize.returns import customer_returns
+from sellersync.normalize.settlements import settlements
+from sellersync.normalize.shipments import fba_shipments
+
+NORMALIZERS: dict[str, Normalizer] = {
+    "orders": orders_report,  # all-orders flat file rows
+    "orders_api": orders_api,  # Orders API v0 Order objects, each with "OrderItems": [...]
+    "fba_shipments": fba_shipments,
+    "customer_returns": customer_returns,
+    "reimbursements": reimbursements,
+    "inventory_ledger": inventory_ledger,
+    "removal_orders": removal_orders,
+    "removal_shipments": removal_shipments,
+    "settlements": settlements,  # one settlement document per call
+    "financial_events": financial_events,  # FinancialEvents page dicts, one query window per call
+    "inventory_summaries": inventory_summaries,  # fbaInventory InventorySummary objects
+    "inbound_shipments": inbound_shipments,  # InboundShipmentInfo objects, each with "Items": [...]
+}
+
+REPORT_TYPES: dict[str, str] = {
+    "orders": "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL",
+    "fba_shipments": "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL",
+    "customer_returns": "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA",
+    "reimbursements": "GET_FBA_REIMBURSEMENTS_DATA",
+    "inventory_ledger": "GET_LEDGER_DETAIL_VIEW_DATA",
+    "removal_orders": "GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA",
+    "removal_shipments": "GET_FBA_FULFILLMENT_REMOVAL_SHIPMENT_DETAIL_DATA",
+    "settlements": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2",
+}
