@@ -67,3 +67,43 @@ def api(emu: RunningEmulator, token: str | None = None) -> httpx.Client:
         headers={"x-amz-access-token": token or emu.access_token()},
         timeout=30.0,
     )
+
+
+class CheckedApi:
+    """SP-API calls over real HTTP whose every JSON answer is validated against Amazon's model
+    for that operation and status, and whose headers carry the request id and rate limit."""
+
+    def __init__(self, emu: RunningEmulator, models: dict[str, dict[str, Any]]) -> None:
+        self.emu = emu
+        self.models = models
+        self.client = api(emu)
+
+    def call(
+        self, op: str, method: str, path: str, *, expect: int | None = 200, **kwargs: Any
+    ) -> httpx.Response:
+        from tests.emulator.models import validate
+
+        res = self.client.request(method, path, **kwargs)
+        if expect is not None:
+            assert res.status_code == expect, res.text
+        assert res.headers.get("x-amzn-requestid")
+        assert res.headers.get("x-amzn-ratelimit-limit")
+        if res.content:
+            validate(self.models, op, res.status_code, res.json())
+        return res
+
+    def get(self, op: str, path: str, *, expect: int | None = 200, **params: Any) -> Any:
+        res = self.call(op, "GET", path, expect=expect, params=params)
+        return res.json()
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@pytest.fixture
+def fake_api(fake_emu: RunningEmulator, spapi_models: dict[str, dict[str, Any]]) -> Iterator[CheckedApi]:
+    fake_emu.reset_limits()
+    fake_emu.clear_faults()
+    checked = CheckedApi(fake_emu, spapi_models)
+    yield checked
+    checked.close()

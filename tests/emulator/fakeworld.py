@@ -166,6 +166,15 @@ class FakeWorld:
                 "ShipmentName": f"Shipment {i}",
                 "ShipmentStatus": "CLOSED" if i % 2 else "RECEIVING",
                 "DestinationFulfillmentCenterId": "PHX7",
+                "AreCasesRequired": False,
+                "ShipFromAddress": {
+                    "Name": "Fake Seller",
+                    "AddressLine1": "1 Main St",
+                    "City": "Seattle",
+                    "StateOrProvinceCode": "WA",
+                    "CountryCode": "US",
+                    "PostalCode": "98109",
+                },
             }
             for i in range(60)
         ]

@@ -15,7 +15,7 @@ import functools
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,6 +104,19 @@ class RunningEmulator:
         self.admin("POST", "reset-limits")
 
 
+class OffsetClock:
+    """Real time plus an offset the test can move forward (``clock.advance(301)``)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
 def _free_socket(host: str) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -124,6 +137,7 @@ def run_emulator(
     faults: FaultConfig | None = None,
     client_id: str = DEFAULT_CLIENT_ID,
     client_secret: str = DEFAULT_CLIENT_SECRET,
+    clock: Callable[[], float] | None = None,
     host: str = "127.0.0.1",
     startup_timeout: float = 20.0,
 ) -> Iterator[RunningEmulator]:
@@ -136,6 +150,7 @@ def run_emulator(
         faults=faults,
         client_id=client_id,
         client_secret=client_secret,
+        **({"clock": clock} if clock is not None else {}),
     )
     sock = _free_socket(host)
     port = sock.getsockname()[1]
