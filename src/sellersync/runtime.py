@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -13,6 +14,9 @@ from sellersync.store.uow import UnitOfWork
 from sellersync.sync.amazon_api import AmazonApiFactory
 from sellersync.sync.service import JobRunner, JobService
 
+if TYPE_CHECKING:
+    from sellersync.sync.runner import EmbeddedRunner
+
 
 @dataclass
 class Runtime:
@@ -21,6 +25,7 @@ class Runtime:
     uow: UnitOfWork
     box: SecretBox
     jobs: JobService
+    runner: EmbeddedRunner | None = None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -15,7 +15,6 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from sellersync.normalize.registry import NORMALIZERS
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -31,6 +30,7 @@ from sellersync.amazon import (
 from sellersync.config import Settings
 from sellersync.connections import refresh_token_of
 from sellersync.normalize.base import Context, Quarantine
+from sellersync.normalize.registry import NORMALIZERS
 from sellersync.secrets import SecretBox
 from sellersync.store.models import AmazonConnection, QuarantinedRow, SyncRun, SyncUnit
 from sellersync.store.models.canonical import CanonicalRow
@@ -361,7 +361,12 @@ class SyncJob:
             stream = BY_NAME[unit.stream]
             connection_id = run.connection_id
         extracted = extract(api, stream, unit)  # waits for the report outside any transaction
-        ctx = Context(connection_id=connection_id, marketplace_id=unit.marketplace_id, stream=stream.name)
+        ctx = Context(
+            connection_id=connection_id,
+            marketplace_id=unit.marketplace_id,
+            stream=stream.name,
+            posted_fallback=unit.window_end if stream.source is Source.FINANCES else None,
+        )
         counter = _Counter(extracted.rows)
         with self.uow() as s:
             result = self._write(s, counter, ctx, sync_id)

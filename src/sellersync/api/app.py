@@ -1,0 +1,46 @@
+"""The FastAPI application factory. ``create_app(settings)`` builds the runtime once, in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from sellersync import __version__
+from sellersync.api import errors
+from sellersync.api.routes import events, health, sync
+from sellersync.config import Settings
+from sellersync.runtime import build_runtime
+from sellersync.sync.runner import EmbeddedRunner
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = build_runtime(settings)
+        runner = EmbeddedRunner(runtime.jobs, concurrency=settings.job_concurrency)
+        runtime.jobs.runner = runner
+        runtime.runner = runner
+        app.state.runtime = runtime
+        await runner.start(
+            reaper_interval=settings.reaper_interval_seconds,
+            schedule_interval=settings.schedule_check_seconds,
+        )
+        try:
+            yield
+        finally:
+            await runner.stop()
+            runtime.close()
+
+    app = FastAPI(
+        title="sellersync",
+        version=__version__,
+        description="Amazon SP-API sync and FBA reimbursement detection.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(sync.router)
+    app.include_router(events.router)
+    app.include_router(health.router)
+    return app
