@@ -29,10 +29,13 @@ def load_json(name: str) -> Any:
 
 def ctx(stream: str, marketplace_id: str = US, **kwargs: Any) -> Context:
     kwargs.setdefault("currency", "EUR" if marketplace_id == DE else "USD")
-    return Context(connection_id=7, marketplace_id=marketplace_id, stream=stream, **kwargs)
+    kwargs.setdefault("connection_id", 7)
+    return Context(marketplace_id=marketplace_id, stream=stream, **kwargs)
 
 
-def run(stream: str, rows: Iterable[Mapping[str, Any]], context: Context | None = None) -> list[Record | Quarantine]:
+def run(
+    stream: str, rows: Iterable[Mapping[str, Any]], context: Context | None = None
+) -> list[Record | Quarantine]:
     return list(NORMALIZERS[stream].normalize(rows, context or ctx(stream)))
 
 

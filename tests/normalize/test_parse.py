@@ -39,7 +39,8 @@ def test_parse_datetime_formats(text: str, expected: datetime) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "N/A", "2025-02-30", "31.02.2025 08:00:00 UTC", "yesterday", "20250314", "2025-03-14 08:12 XYZ"]
+    "text",
+    ["", "N/A", "2025-02-30", "31.02.2025 08:00:00 UTC", "yesterday", "20250314", "2025-03-14 08:12 XYZ"],
 )
 def test_parse_datetime_rejects(text: str) -> None:
     with pytest.raises(RowError) as err:
@@ -119,7 +120,8 @@ def test_parse_money_rejects(text: object, decimal_comma: bool | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"), [("3", 3), ("-2", -2), ("1,234", 1234), ("3.0", 3), (4, 4), ("", None), (None, None)]
+    ("text", "expected"),
+    [("3", 3), ("-2", -2), ("1,234", 1234), ("3.0", 3), (4, 4), ("", None), (None, None)],
 )
 def test_parse_int(text: object, expected: int | None) -> None:
     assert parse_int(text) == expected

@@ -193,7 +193,11 @@ def test_removal_orders() -> None:
     good = records(out, RemovalOrder)
     assert len(good) == 2
     done = good[0].values
-    assert (done["order_type"], done["shipped_quantity"], done["removal_fee"]) == ("Return", 3, Decimal("1.56"))
+    assert (done["order_type"], done["shipped_quantity"], done["removal_fee"]) == (
+        "Return",
+        3,
+        Decimal("1.56"),
+    )
     assert good[1].values["last_updated_date"] is None
     assert good[1].values["removal_fee"] is None
     assert reason_of(out, "order-id") == "column 'order-id' is empty"
@@ -243,7 +247,11 @@ def test_de_settlement_windows_1252_decimal_commas_eu_dates() -> None:
     assert summary.values["settlement_end_date"] == dt(2025, 3, 15)
     assert summary.values["currency"] == "EUR"
     lines = records(out, SettlementLine)
-    assert [line.values["amount"] for line in lines] == [Decimal("19.99"), Decimal("-3.00"), Decimal("-1019.99")]
+    assert [line.values["amount"] for line in lines] == [
+        Decimal("19.99"),
+        Decimal("-3.00"),
+        Decimal("-1019.99"),
+    ]
     assert lines[0].values["sku"] == "TASSE-GRÜN"
     assert lines[0].values["posted_date"] == dt(2025, 3, 14, 8, 12, 45)
     assert lines[2].values["posted_date"] == dt(2025, 3, 14)  # no posted-date-time: posted-date
@@ -266,9 +274,13 @@ def test_de_settlement_windows_1252_decimal_commas_eu_dates() -> None:
         ("settlement_de.tsv", "settlements", "windows-1252"),
     ],
 )
-def test_report_normalisation_is_deterministic_and_loses_nothing(name: str, stream: str, charset: str) -> None:
+def test_report_normalisation_is_deterministic_and_loses_nothing(
+    name: str, stream: str, charset: str
+) -> None:
     rows = tsv(name, charset)
-    context = ctx(stream, DE if "de" in name else "ATVPDKIKX0DER", decimal_comma=True if "de" in name else None)
+    context = ctx(
+        stream, DE if "de" in name else "ATVPDKIKX0DER", decimal_comma=True if "de" in name else None
+    )
     first = run(stream, rows, context)
     assert first == run(stream, tsv(name, charset), context)
     per_row = 2 if stream == "orders" else 1

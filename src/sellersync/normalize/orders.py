@@ -166,7 +166,12 @@ class OrdersApiNormalizer:
         _, currency = _money(order.get("OrderTotal"), "OrderTotal")
         if not currency:
             currency = next(
-                (_money(i.get("ItemPrice"), "ItemPrice")[1] for i in items if i.get("ItemPrice")), ""
+                (
+                    _text(i["ItemPrice"], "CurrencyCode").upper()
+                    for i in items
+                    if isinstance(i.get("ItemPrice"), Mapping)
+                ),
+                "",
             )
         address = order.get("ShippingAddress")
         ship_country = _text(address, "CountryCode").upper() if isinstance(address, Mapping) else ""

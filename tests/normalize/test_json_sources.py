@@ -1,0 +1,285 @@
+"""JSON normalisers: Orders API, Finances, FBA Inventory, FBA Inbound (own cases and the models' examples)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from sellersync.normalize import Context
+from sellersync.store.models.canonical import (
+    FinancialEvent,
+    InboundShipment,
+    InboundShipmentItem,
+    InventorySummary,
+    Order,
+    OrderItem,
+)
+from tests.normalize.helpers import MODELS, ctx, load_json, quarantines, records, run, tsv
+
+
+def dt(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def sandbox(model: str, path: str, method: str = "get") -> list[dict[str, Any]]:
+    spec = json.loads((MODELS / model).read_text())
+    examples = spec["paths"][path][method]["responses"]["200"]["x-amzn-api-sandbox"]["static"]
+    return [example["response"] for example in examples]
+
+
+# --- Orders API ----------------------------------------------------------------------------------------
+
+
+def test_orders_api_records() -> None:
+    out = run("orders_api", load_json("orders_api.json"))
+    orders = records(out, Order)
+    items = records(out, OrderItem)
+    assert [o.values["amazon_order_id"] for o in orders] == [
+        "111-0000001-0000001",
+        "111-0000002-0000002",
+        "111-0000004-0000004",
+    ]
+    assert [(i.values["sku"], i.values["item_status"]) for i in items] == [
+        ("MUG-BLUE", "Shipped"),
+        ("MUG-RED", "Shipped"),
+        ("MUG-GREEN", "Canceled"),
+    ]
+    bad = quarantines(out)
+    assert len(bad) == 2
+    assert bad[0].reason == "field 'PurchaseDate' is empty"
+    assert "ItemPrice" in bad[1].reason and "twelve" in bad[1].reason
+    assert isinstance(bad[1].raw, dict) and bad[1].raw["AmazonOrderId"] == "111-0000004-0000004"
+
+
+def test_orders_report_and_api_agree() -> None:
+    report = run("orders", tsv("orders.tsv"))
+    api = run("orders_api", load_json("orders_api.json"))
+
+    def by_key(out: list, model: type) -> dict:
+        return {r.natural_key: r.values for r in records(out, model)}
+
+    report_orders, api_orders = by_key(report, Order), by_key(api, Order)
+    report_items, api_items = by_key(report, OrderItem), by_key(api, OrderItem)
+    shared_orders = report_orders.keys() & api_orders.keys()
+    shared_items = report_items.keys() & api_items.keys()
+    assert len(shared_orders) == 2 and len(shared_items) == 3
+    for key in shared_orders:
+        assert report_orders[key] == api_orders[key]
+    for key in shared_items:
+        assert report_items[key] == api_items[key]
+
+
+def test_orders_api_sandbox_examples() -> None:
+    (orders_page, *_) = sandbox("ordersV0.json", "/orders/v0/orders")
+    (items_page,) = sandbox("ordersV0.json", "/orders/v0/orders/{orderId}/orderItems")
+    items = items_page["payload"]["OrderItems"]
+    rows = [
+        {**o, "OrderItems": items if o["AmazonOrderId"] == items_page["payload"]["AmazonOrderId"] else []}
+        for o in orders_page["payload"]["Orders"]
+    ]
+    out = run("orders_api", rows)
+    assert not quarantines(out)
+    assert len(records(out, Order)) == 2
+    (item,) = records(out, OrderItem)
+    assert item.values["item_price"] == Decimal("10.00")
+    assert item.values["item_status"] == "Unshipped"
+    assert records(out, Order)[0].values["purchase_date"] == dt(1970, 1, 19, 3, 58, 30)
+
+
+# --- Finances ------------------------------------------------------------------------------------------
+
+
+def _finance_out(context: Context | None = None) -> list:
+    return run("financial_events", [load_json("finances_page.json")], context)
+
+
+def test_financial_event_components() -> None:
+    out = _finance_out()
+    events = records(out, FinancialEvent)
+    by_list = Counter(e.values["event_list"] for e in events)
+    assert by_list == {
+        "ShipmentEventList": 7,
+        "RefundEventList": 2,
+        "ServiceFeeEventList": 1,
+        "AdjustmentEventList": 2,
+        "FBALiquidationEventList": 2,
+        "RemovalShipmentEventList": 4,
+        "GuaranteeClaimEventList": 1,
+    }
+    shipment = [e.values for e in events if e.values["event_list"] == "ShipmentEventList"]
+    assert [(s["component"], s["charge_type"], s["amount"]) for s in shipment] == [
+        ("charge", "Principal", Decimal("25.98")),
+        ("charge", "Tax", Decimal("2.08")),
+        ("fee", "FBAPerUnitFulfillmentFee", Decimal("-6.44")),
+        ("fee", "Commission", Decimal("-3.9")),
+        ("fee", "FixedClosingFee", Decimal("0.0")),  # zero amounts are facts
+        ("promotion", "PromotionMetaDataDefinitionValue", Decimal("-1.5")),
+        ("tax", "MarketplaceFacilitatorTax-Principal", Decimal("-2.08")),
+    ]
+    principal = shipment[0]
+    assert principal["order_item_id"] == "12345678901234"
+    assert principal["sku"] == "MUG-BLUE"
+    assert principal["quantity"] == 2
+    assert principal["event_type"] == "shipment"
+    assert principal["posted_date"] == dt(2025, 3, 15, 1)
+    assert principal["marketplace_id"] == "ATVPDKIKX0DER"
+    assert principal["currency"] == "USD"
+    refund = [e.values for e in events if e.values["event_type"] == "refund"]
+    assert refund[0]["order_item_id"] == "99999999"
+    assert refund[0]["amount"] == Decimal("-12.99")
+    adjustments = [e.values for e in events if e.values["event_type"] == "adjustment"]
+    assert [(a["adjustment_type"], a["amount"], a["quantity"], a["fnsku"]) for a in adjustments] == [
+        ("WAREHOUSE_LOST", Decimal("25.98"), 2, "X000000001"),
+        ("REVERSAL_REIMBURSEMENT", Decimal("-12.99"), 0, ""),
+    ]
+    guarantee = [e.values for e in events if e.values["event_type"] == "guarantee_claim"]
+    assert guarantee[0]["marketplace_id"] == "A2EUQ1WTGCTBG2" and guarantee[0]["currency"] == "CAD"
+    removal = [e.values for e in events if e.values["event_type"] == "removal_shipment"]
+    assert removal[0]["amazon_order_id"] == "RMV-0001"
+    assert removal[0]["adjustment_type"] == "WHOLESALE_LIQUIDATION"
+    liquidation = [e.values for e in events if e.values["event_type"] == "liquidation"]
+    assert [li["amount"] for li in liquidation] == [Decimal("4.5"), Decimal("-0.68")]
+    assert all(isinstance(e.values["amount"], Decimal) for e in events)
+
+
+def test_financial_event_bad_and_unsupported_events_are_quarantined() -> None:
+    bad = quarantines(_finance_out())
+    reasons = sorted(q.reason for q in bad)
+    assert len(bad) == 3
+    assert any("PostedDate" in r and "not a date" in r for r in reasons)
+    assert any("PerUnitAmount" in r and "N/A" in r for r in reasons)
+    assert any("unsupported event list 'ProductAdsPaymentEventList'" in r for r in reasons)
+
+
+def test_financial_event_keys_are_stable_and_unique() -> None:
+    first = [e.values["row_key"] for e in records(_finance_out())]
+    assert first == [e.values["row_key"] for e in records(_finance_out())]
+    assert len(set(first)) == len(first)
+    page = load_json("finances_page.json")
+    page["ShipmentEventList"] = page["ShipmentEventList"][:1] * 2  # the same event twice
+    twice = records(run("financial_events", [page]), FinancialEvent)
+    keys = [e.values["row_key"] for e in twice if e.values["event_list"] == "ShipmentEventList"]
+    assert len(keys) == 14 and len(set(keys)) == 14
+
+
+def test_service_fee_without_posted_date_uses_the_window() -> None:
+    page = {
+        "ServiceFeeEventList": [
+            {"FeeList": [{"FeeType": "Subscription", "FeeAmount": {"CurrencyAmount": 1}}]}
+        ]
+    }
+    (q,) = run("financial_events", [page])
+    assert q.reason == "ServiceFeeEventList: missing field 'PostedDate'"  # type: ignore[union-attr]
+    window_end = dt(2025, 6, 1)
+    (event,) = run("financial_events", [page], ctx("financial_events", posted_fallback=window_end))
+    assert event.values["posted_date"] == window_end  # type: ignore[union-attr]
+    assert event.values["currency"] == "USD"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/finances/v0/financialEvents",
+        "/finances/v0/financialEventGroups/{eventGroupId}/financialEvents",
+        "/finances/v0/orders/{orderId}/financialEvents",
+    ],
+)
+def test_finances_sandbox_examples(path: str) -> None:
+    (response,) = sandbox("financesV0.json", path)
+    events = response["payload"]["FinancialEvents"]
+    # the model's ServiceFeeEvent has no PostedDate: the query window's end stands in
+    out = run("financial_events", [events], ctx("financial_events", posted_fallback=dt(2020, 2, 6)))
+    handled = {"ChargebackEventList", "ServiceFeeEventList"}
+    expected_events = sum(len(v) for k, v in events.items() if k in handled)
+    unsupported = sum(len(v) for k, v in events.items() if k not in handled)
+    assert len(quarantines(out)) == unsupported
+    assert all("unsupported event list" in q.reason for q in quarantines(out))
+    got = records(out, FinancialEvent)
+    assert len({(e.values["event_list"], e.values["amazon_order_id"]) for e in got}) == expected_events
+    assert all(e.values["amount"] == Decimal("25.37") for e in got)
+    assert all(
+        e.values["marketplace_id"] == "ATVPDKIKX0DER" for e in got
+    )  # MarketplaceName "1": the context's
+
+
+def test_chargeback_example_components() -> None:
+    (response,) = sandbox(
+        "financesV0.json", "/finances/v0/financialEventGroups/{eventGroupId}/financialEvents"
+    )
+    chargeback = {"ChargebackEventList": response["payload"]["FinancialEvents"]["ChargebackEventList"]}
+    events = records(run("financial_events", [chargeback]))
+    # 7 order-level components, and 11 per item (2 charges, 2 fees, 2 promotions, 1 tax, 2 points) × 2 items
+    assert len(events) == 7 + 2 * 9
+    assert {e.values["component"] for e in events} == {"charge", "fee", "promotion", "tax"}
+
+
+# --- FBA Inventory -------------------------------------------------------------------------------------
+
+
+def test_inventory_summaries() -> None:
+    out = run("inventory_summaries", load_json("inventory.json"))
+    blue, red = records(out, InventorySummary)
+    assert blue.values == {
+        "connection_id": 7,
+        "marketplace_id": "ATVPDKIKX0DER",
+        "sku": "MUG-BLUE",
+        "fnsku": "X000000001",
+        "asin": "B000000001",
+        "product_name": "Blue Mug",
+        "condition": "NewItem",
+        "total_quantity": 30,
+        "fulfillable_quantity": 20,
+        "inbound_working_quantity": 1,
+        "inbound_shipped_quantity": 2,
+        "inbound_receiving_quantity": 3,
+        "reserved_quantity": 2,
+        "unfulfillable_quantity": 1,
+        "researching_quantity": 1,
+        "last_updated_time": dt(2025, 6, 1),
+    }
+    assert red.values["last_updated_time"] is None
+    assert red.values["fulfillable_quantity"] == 0
+    (bad,) = quarantines(out)
+    assert bad.reason == "missing field 'sellerSku'"
+
+
+# --- FBA Inbound ---------------------------------------------------------------------------------------
+
+
+def test_inbound_shipments_and_items() -> None:
+    out = run("inbound_shipments", load_json("inbound.json"))
+    (shipment,) = records(out, InboundShipment)
+    assert shipment.values == {
+        "connection_id": 7,
+        "marketplace_id": "ATVPDKIKX0DER",
+        "shipment_id": "FBA15DJ9S3J5",
+        "shipment_name": "FBA (3/1/25) - 1",
+        "destination_fulfillment_center_id": "PHX3",
+        "shipment_status": "CLOSED",
+        "created_date": None,
+        "last_updated_date": None,
+    }
+    (item,) = records(out, InboundShipmentItem)
+    assert (item.values["sku"], item.values["quantity_shipped"], item.values["quantity_received"]) == (
+        "MUG-BLUE",
+        10,
+        9,
+    )
+    reasons = sorted(q.reason for q in quarantines(out))
+    assert reasons == ["missing field 'SellerSKU'", "missing field 'ShipmentId'"]
+
+
+def test_inbound_sandbox_examples() -> None:
+    (shipments,) = sandbox("fulfillmentInboundV0.json", "/fba/inbound/v0/shipments")
+    (items,) = sandbox("fulfillmentInboundV0.json", "/fba/inbound/v0/shipments/{shipmentId}/items")
+    rows = [{**s, "Items": items["payload"]["ItemData"]} for s in shipments["payload"]["ShipmentData"]]
+    out = run("inbound_shipments", rows)
+    assert not quarantines(out)
+    (item,) = records(out, InboundShipmentItem)
+    assert item.values["shipment_id"] == "FBA15DF2763D"  # the item's own ShipmentId
+    assert item.values["fnsku"] == "X0014BIZ8T"
