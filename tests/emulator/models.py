@@ -46,11 +46,18 @@ def response_schema(models: dict[str, dict[str, Any]], op: str, status: int) -> 
     return schema
 
 
+_VALIDATORS: dict[tuple[int, str, int], Draft4Validator] = {}
+
+
 def validate(models: dict[str, dict[str, Any]], op: str, status: int, body: Any) -> None:
     """Raise jsonschema.ValidationError when ``body`` does not match the model's response."""
-    schema = response_schema(models, op, status)
-    Draft4Validator.check_schema(schema)
-    Draft4Validator(schema).validate(body)
+    key = (id(models), op, status)
+    validator = _VALIDATORS.get(key)
+    if validator is None:
+        schema = response_schema(models, op, status)
+        Draft4Validator.check_schema(schema)
+        validator = _VALIDATORS[key] = Draft4Validator(schema)
+    validator.validate(body)
 
 
 def sandbox_examples(models: dict[str, dict[str, Any]], op: str) -> list[tuple[int, dict[str, Any], Any]]:

@@ -323,6 +323,15 @@ async def get_reports(request: Request) -> Response:
     return json_response(body)
 
 
+def _own_origin(request: Request) -> str:
+    """The origin clients reached us at: the socket's address (clients may send any Host)."""
+    server = request.scope.get("server")
+    if server and server[1]:
+        host = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
+        return f"{request.url.scheme}://{host}:{server[1]}"
+    return str(request.base_url).rstrip("/")
+
+
 async def get_report_document(request: Request) -> Response:
     await begin(request, "getReportDocument")
     emu = emu_of(request)
@@ -330,7 +339,7 @@ async def get_report_document(request: Request) -> Response:
     if not emu.documents.exists(doc_id):
         raise not_found("Report document not found.", f"Document {doc_id} not found.")
     token = emu.signer.dumps({"d": doc_id, "x": int(emu.clock() + 300)})
-    url = str(request.base_url).rstrip("/") + f"/_emulator/documents/{token}"
+    url = f"{_own_origin(request)}/_emulator/documents/{token}"
     return json_response(serializers.report_document(doc_id, url, "GZIP"))
 
 
