@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from sellersync.normalize.errors import RowError
+from sellersync.normalize.marketplaces import default_currency
 from sellersync.normalize.parse import parse_datetime, parse_int, parse_money
 from sellersync.store.models.canonical import CanonicalRow, QuarantinedRow
 
@@ -265,7 +266,7 @@ class Cells:
             value = self.text(column)
             if value:
                 return value.upper()
-        return self.ctx.currency
+        return default_currency(self.ctx.currency, self.ctx.marketplace_id)
 
 
 def is_blank(row: Mapping[str, Any]) -> bool:

@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from sellersync.normalize.base import Context, OccurrenceCounter, Quarantine, Record, RowError
-from sellersync.normalize.marketplaces import marketplace_id_for
+from sellersync.normalize.marketplaces import default_currency, marketplace_id_for
 from sellersync.normalize.parse import parse_datetime, parse_int, parse_money
 from sellersync.store.models.canonical import FinancialEvent
 
@@ -201,7 +201,7 @@ class _Event:
                 "component": component,
                 "charge_type": charge_type,
                 "amount": amount,
-                "currency": currency or self.ctx.currency,
+                "currency": currency or default_currency(self.ctx.currency, self.common["marketplace_id"]),
             }
             values["row_key"] = self.counter.key(
                 "financial_event", *(values[k] for k in _KEY_FIELDS), extra, component_extra

@@ -35,3 +35,35 @@ def marketplace_id_for(name: str, default: str) -> str:
     if key.startswith("www."):
         key = key[4:]
     return MARKETPLACE_IDS.get(key, default)
+
+
+CURRENCIES: dict[str, str] = {
+    "ATVPDKIKX0DER": "USD",
+    "A2EUQ1WTGCTBG2": "CAD",
+    "A1AM78C64UM0Y8": "MXN",
+    "A2Q3Y263D00KWC": "BRL",
+    "A1F83G8C2ARO7P": "GBP",
+    "A1PA6795UKMFR9": "EUR",
+    "A13V1IB3VIYZZH": "EUR",
+    "APJ6JRA9NG5V4": "EUR",
+    "A1RKKUPIHCS9HS": "EUR",
+    "A1805IZSGTT6HS": "EUR",
+    "A2NODRKZP88ZB9": "SEK",
+    "A1C3SOZRARQ6R3": "PLN",
+    "AMEN7PMS3EDWL": "EUR",
+    "A33AVAJ2PDY3EV": "TRY",
+    "A2VIGQ35RCS4UG": "AED",
+    "A17E79C6D8DWNP": "SAR",
+    "ARBP9OOSHTCHU": "EGP",
+    "A21TJRUUN4KGV": "INR",
+    "A28R8C7NBKEWEA": "EUR",
+    "AE08WJ6YKNBMC": "ZAR",
+    "A1VC38T7YXB528": "JPY",
+    "A39IBJ37TRP1C6": "AUD",
+    "A19VAU5U5O7RUS": "SGD",
+}
+
+
+def default_currency(ctx_currency: str, marketplace_id: str) -> str:
+    """The currency of a row that names none: the context's, else the marketplace's own."""
+    return ctx_currency or CURRENCIES.get(marketplace_id, "")

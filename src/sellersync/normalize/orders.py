@@ -11,8 +11,9 @@ both would rewrite it. So only what both sources carry is kept, in one vocabular
 - ``order_status`` / ``item_status`` use the API spelling ``Canceled`` (the flat file writes Cancelled).
   The API has no item status; it is derived: Canceled when the order is, Shipped when every ordered
   unit shipped, else Unshipped.
-- amounts are kept with the sign the source gives them; the currency is the row's, else the order
-  total's / the item price's, else the marketplace's.
+- ``item_promotion_discount`` is the discount as a positive amount (the flat file writes it negative,
+  the API positive); other amounts keep their sign. The currency is the row's, else the order
+  total's / the item price's, else the context's / the marketplace's.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from sellersync.normalize.base import (
     RowNormalizer,
     base_values,
 )
-from sellersync.normalize.marketplaces import marketplace_id_for
+from sellersync.normalize.marketplaces import default_currency, marketplace_id_for
 from sellersync.normalize.parse import parse_datetime, parse_int, parse_money
 from sellersync.store.models.canonical import Order, OrderItem
 
@@ -45,6 +46,10 @@ def canonical_channel(value: str) -> str:
 
 def canonical_status(value: str) -> str:
     return _STATUSES.get(value.strip().lower(), value.strip())
+
+
+def _discount(amount: Decimal | None) -> Decimal | None:
+    return None if amount is None else abs(amount)
 
 
 # --- flat file ---------------------------------------------------------------------------------------
@@ -88,7 +93,7 @@ def order_report_row(cells: Cells, counter: OccurrenceCounter) -> list[Record]:
             "item_price": cells.money("item-price"),
             "item_tax": cells.money("item-tax"),
             "shipping_price": cells.money("shipping-price"),
-            "item_promotion_discount": cells.money("item-promotion-discount"),
+            "item_promotion_discount": _discount(cells.money("item-promotion-discount")),
             "purchase_date": purchase_date,
         },
     )
@@ -190,7 +195,7 @@ class OrdersApiNormalizer:
                 "fulfillment_channel": canonical_channel(_text(order, "FulfillmentChannel")),
                 "sales_channel": _text(order, "SalesChannel"),
                 "ship_country": ship_country,
-                "currency": currency or ctx.currency,
+                "currency": currency or default_currency(ctx.currency, marketplace),
                 "order_total": None,
             },
         )
@@ -218,7 +223,7 @@ class OrdersApiNormalizer:
                 "item_price": price,
                 "item_tax": tax,
                 "shipping_price": shipping,
-                "item_promotion_discount": promotion,
+                "item_promotion_discount": _discount(promotion),
                 "purchase_date": order["purchase_date"],
             },
         )

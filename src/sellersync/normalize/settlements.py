@@ -87,7 +87,7 @@ def line_record(cells: Cells, counter: OccurrenceCounter, summary_currency: str)
         "amount_type": cells.text("amount-type"),
         "amount_description": cells.text("amount-description"),
         "amount": cells.required_money("amount"),
-        "currency": cells.text("currency").upper() or summary_currency or ctx.currency,
+        "currency": cells.text("currency").upper() or summary_currency or cells.currency(),
         "fulfillment_id": cells.text("fulfillment-id"),
         "posted_date": posted,
         "order_item_code": cells.text("order-item-code"),
