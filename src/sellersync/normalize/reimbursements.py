@@ -11,6 +11,9 @@ from sellersync.store.models.canonical import Reimbursement
 
 
 def reimbursement_row(cells: Cells, counter: OccurrenceCounter) -> list[Record]:
+    amount_total = cells.required_money(
+        "amount-total"
+    )  # read first: the reason names the amount that matters
     return [
         Record(
             Reimbursement,
@@ -28,7 +31,7 @@ def reimbursement_row(cells: Cells, counter: OccurrenceCounter) -> list[Record]:
                 "condition": cells.text("condition"),
                 "currency": cells.currency("currency-unit", "currency"),
                 "amount_per_unit": cells.money("amount-per-unit"),
-                "amount_total": cells.required_money("amount-total"),
+                "amount_total": amount_total,
                 "quantity_reimbursed_cash": cells.int("quantity-reimbursed-cash"),
                 "quantity_reimbursed_inventory": cells.int("quantity-reimbursed-inventory"),
                 "quantity_reimbursed_total": cells.int("quantity-reimbursed-total"),
