@@ -33,7 +33,7 @@ def test_burst_beyond_the_bucket_is_throttled(spapi_models: Any) -> None:
         stats = emu.stats()["operations"]["getOrders"]
         assert stats == {"calls": 25, "throttled": 5, "errors": 0, "ok": 20}
         # buckets are per operation: another operation is unaffected
-        a.get("getOrderItems", f"/orders/v0/orders/111-0000001-0000001/orderItems")
+        a.get("getOrderItems", "/orders/v0/orders/111-0000001-0000001/orderItems")
         a.close()
 
 
