@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,10 +28,14 @@ class Context:
     plan: Plan
     market_weights: list[int] = field(init=False)
     product_weights: list[int] = field(init=False)
+    _market_cum: list[int] = field(init=False, repr=False)
+    _product_cum: list[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.market_weights = [MARKET_WEIGHT[m.marketplace_id] for m in self.marketplaces]
         self.product_weights = [p.demand_weight for p in self.plan.catalog]
+        self._market_cum = list(itertools.accumulate(self.market_weights))
+        self._product_cum = list(itertools.accumulate(self.product_weights))
 
     @property
     def anchor(self) -> datetime:
@@ -44,10 +49,10 @@ class Context:
         return rng(self.seed, *parts)
 
     def pick_market(self, r: random.Random) -> Marketplace:
-        return r.choices(self.marketplaces, weights=self.market_weights)[0]
+        return r.choices(self.marketplaces, cum_weights=self._market_cum)[0]
 
     def pick_product(self, r: random.Random) -> Product:
-        return r.choices(self.plan.catalog, weights=self.product_weights)[0]
+        return r.choices(self.plan.catalog, cum_weights=self._product_cum)[0]
 
 
 class DayBuilder:

@@ -27,6 +27,8 @@ def rng(seed: int, *parts: object) -> random.Random:
 
 
 def _encode(n: int, alphabet: str, width: int) -> str:
+    if alphabet is DIGITS:
+        return f"{n:0{width}d}"
     base = len(alphabet)
     out = []
     for _ in range(width):
@@ -36,6 +38,8 @@ def _encode(n: int, alphabet: str, width: int) -> str:
 
 
 def _decode(text: str, alphabet: str) -> int:
+    if alphabet is DIGITS:
+        return int(text)
     base = len(alphabet)
     n = 0
     for ch in text:

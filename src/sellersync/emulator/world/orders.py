@@ -55,7 +55,7 @@ def make_order(ctx: Context, b: DayBuilder, r: random.Random, seq: int, mkt: Mar
     cur = mkt.currency
     purchase = ctx.history.day_start(day) + timedelta(seconds=r.randint(0, 86_399))
     channel = "MFN" if not planted and r.random() < 0.05 else "AFN"
-    n_items = 1 if planted else r.choices((1, 2, 3), weights=(75, 20, 5))[0]
+    n_items = 1 if planted else r.choices((1, 2, 3), cum_weights=(75, 95, 100))[0]
     products: list[Product] = []
     while len(products) < min(n_items, len(ctx.plan.catalog)):
         p = ctx.pick_product(r)
@@ -67,7 +67,7 @@ def make_order(ctx: Context, b: DayBuilder, r: random.Random, seq: int, mkt: Mar
     has_shipping = not planted and r.random() < 0.12
     items = []
     for i, p in enumerate(products):
-        qty = r.choices((1, 2, 3), weights=(85, 12, 3))[0]
+        qty = r.choices((1, 2, 3), cum_weights=(85, 97, 100))[0]
         unit = p.price[cur]
         promo = q2(unit * Decimal("0.10")) * qty if not planted and r.random() < 0.08 else Decimal(0)
         fee = Decimal(0)
