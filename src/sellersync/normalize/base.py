@@ -92,6 +92,8 @@ class Record:
 
 
 def _canon(value: Any) -> Any:
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, Decimal):
@@ -125,7 +127,7 @@ class OccurrenceCounter:
         base = digest(*parts)
         occurrence = self._seen[base]
         self._seen[base] += 1
-        return digest(base, occurrence)
+        return hashlib.sha1(f"{base}#{occurrence}".encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,10 @@ Components (``component`` / ``charge_type``):
   TaxWithheld → ``tax``; OrderId → ``amazon_order_id``, MerchantOrderId → ``seller_order_id``,
   TransactionType → ``adjustment_type``, RemovalShipmentItemId → ``order_item_id``.
 
+ServiceFeeEvent has no PostedDate in the model: ``Context.posted_fallback`` (the end of the queried
+window) stands in, and takes part in the row key, so identical monthly fees of different windows stay
+distinct rows; without it such events are quarantined.
+
 Events of other lists are quarantined as unsupported (visible, never silently dropped). Amounts are
 Decimals from the JSON value's text; zero amounts are kept. ``marketplace_id`` comes from
 MarketplaceName when it names a known marketplace, else the context's.
