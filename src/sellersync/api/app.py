@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from sellersync import __version__
 from sellersync.api import errors
-from sellersync.api.routes import events, health, sync
+from sellersync.api.routes import data, events, health, sync
 from sellersync.config import Settings
 from sellersync.runtime import build_runtime
 from sellersync.sync.runner import EmbeddedRunner
@@ -43,4 +43,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sync.router)
     app.include_router(events.router)
     app.include_router(health.router)
+    app.include_router(data.router)
     return app
