@@ -20,6 +20,7 @@ OPERATIONS: dict[str, tuple[str, str, str]] = {
         "get",
     ),
     "listFinancialEvents": ("financesV0", "/finances/v0/financialEvents", "get"),
+    "listFinancialEventGroups": ("financesV0", "/finances/v0/financialEventGroups", "get"),
     "getInventorySummaries": ("fbaInventory", "/fba/inventory/v1/summaries", "get"),
     "getShipments": ("fulfillmentInboundV0", "/fba/inbound/v0/shipments", "get"),
     "getShipmentItemsByShipmentId": (

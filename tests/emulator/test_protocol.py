@@ -291,6 +291,22 @@ def test_financial_events_limits(fake_api: CheckedApi, fake_emu: RunningEmulator
         assert body["errors"][0]["code"] == "InvalidInput"
 
 
+def test_financial_event_groups_from_settlements(fake_api: CheckedApi) -> None:
+    body = fake_api.get(
+        "listFinancialEventGroups",
+        "/finances/v0/financialEventGroups",
+        FinancialEventGroupStartedAfter="2020-01-01T00:00:00Z",
+        MaxResultsPerPage=4,
+    )
+    groups = list(body["payload"]["FinancialEventGroupList"])
+    while token := body["payload"].get("NextToken"):
+        body = fake_api.get("listFinancialEventGroups", "/finances/v0/financialEventGroups", NextToken=token)
+        groups += body["payload"]["FinancialEventGroupList"]
+    assert len(groups) == 10
+    assert groups[0]["OriginalTotal"] == {"CurrencyCode": "USD", "CurrencyAmount": 12.34}
+    assert groups[0]["ProcessingStatus"] == "Closed"
+
+
 # --- FBA Inventory ---------------------------------------------------------------------------------
 def test_inventory_summaries_pages_and_details(fake_api: CheckedApi) -> None:
     params = {"granularityType": "Marketplace", "granularityId": US, "marketplaceIds": US}

@@ -74,6 +74,9 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         ex["reportDocumentId"], ex["url"], ex.get("compressionAlgorithm")
     ),
     "listFinancialEvents": _financial_events,
+    "listFinancialEventGroups": lambda ex: s.list_financial_event_groups_response(
+        ex["payload"]["FinancialEventGroupList"], next_token=ex["payload"].get("NextToken")
+    ),
     "getInventorySummaries": _inventory,
     "getShipments": lambda ex: s.get_shipments_response(
         ex["payload"]["ShipmentData"], next_token=ex["payload"].get("NextToken")

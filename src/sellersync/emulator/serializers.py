@@ -224,3 +224,9 @@ def get_marketplace_participations_response(
     participations: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any]:
     return {"payload": list(participations)}
+
+
+def list_financial_event_groups_response(
+    groups: Sequence[Mapping[str, Any]], *, next_token: str | None = None
+) -> dict[str, Any]:
+    return {"payload": _drop_none({"NextToken": next_token, "FinancialEventGroupList": list(groups)})}
