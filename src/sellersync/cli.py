@@ -123,6 +123,25 @@ def run_sync_foreground(settings: Settings, connection_id: int, trigger: str = "
         rt.close()
 
 
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    log_level: Annotated[str, typer.Option(help="Log level.")] = "info",
+) -> None:
+    """Run the HTTP API (and the embedded job runner) after applying migrations."""
+    import uvicorn
+
+    from sellersync.api.app import create_app
+    from sellersync.logs import configure_logging
+    from sellersync.store import migrate
+
+    settings = get_settings()
+    configure_logging(log_level.upper())
+    migrate.upgrade(settings.database_url)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, log_config=None)
+
+
 @app.command("emulator")
 def emulator_command(
     port: int = 8100,

@@ -39,7 +39,7 @@ def test_windows_tile_the_range_without_gaps_or_overlaps(start: datetime, span: 
         assert ws == []
         return
     assert ws[0][0] == start and ws[-1][1] == start + span
-    for (a, b), (c, _) in zip(ws, ws[1:], strict=False):
+    for (_, b), (c, _) in zip(ws, ws[1:], strict=False):
         assert b == c
     assert all(timedelta(0) < b - a <= timedelta(days=days) for a, b in ws)
 
