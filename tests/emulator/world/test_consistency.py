@@ -116,8 +116,15 @@ def test_windows_partition_the_history(region_world: World) -> None:
     """Rows of consecutive 30-day windows are exactly the rows of one whole-history request."""
     w = region_world
     ids = [m.marketplace_id for m in w.marketplaces]
-    for rt in (ALL_ORDERS_BY_UPDATE, SHIPMENTS, RETURNS, LEDGER, REIMBURSEMENTS, REMOVAL_ORDERS,
-               REMOVAL_SHIPMENTS):
+    for rt in (
+        ALL_ORDERS_BY_UPDATE,
+        SHIPMENTS,
+        RETURNS,
+        LEDGER,
+        REIMBURSEMENTS,
+        REMOVAL_ORDERS,
+        REMOVAL_SHIPMENTS,
+    ):
         whole = list(w.report_table(rt, ids, w.history.start, w.anchor).rows)
         parts = []
         start = w.history.start
@@ -137,8 +144,7 @@ def test_settlements_equal_their_financial_events(region_world: World) -> None:
         rows = [dict(zip(t.header, r, strict=True)) for r in t.rows]
         summary, lines = rows[0], rows[1:]
         assert summary["settlement-id"] == meta.settlement_id and summary["transaction-type"] == ""
-        assert amount(summary["total-amount"]) == sum((amount(r["amount"]) for r in lines),
-                                                      Decimal(0))
+        assert amount(summary["total-amount"]) == sum((amount(r["amount"]) for r in lines), Decimal(0))
         events = list(w.settlement_events(meta))
         assert len(lines) == sum(len(list(settlement_lines(e))) for e in events)
         assert all(meta.start <= e.time < meta.end for e in events)
@@ -155,8 +161,9 @@ def test_inbound_receipts_match_shipment_items(region_world: World) -> None:
         if row["Event Type"] == "Receipts":
             receipts[(row["Reference ID"], row["MSKU"])] += int(row["Quantity"])
     for mkt in w.marketplaces:
-        ships = w.inbound_shipments(mkt.marketplace_id, w.history.start - timedelta(days=30),
-                                    w.anchor + timedelta(days=1))
+        ships = w.inbound_shipments(
+            mkt.marketplace_id, w.history.start - timedelta(days=30), w.anchor + timedelta(days=1)
+        )
         assert ships and all(s["ShipmentId"].startswith("FBA15") for s in ships)
         for s in ships:
             for item in w.inbound_shipment_items(s["ShipmentId"]) or []:

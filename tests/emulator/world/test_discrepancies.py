@@ -36,8 +36,9 @@ def test_clean_world_has_no_discrepancy_and_no_bad_row() -> None:
         assert not any(r["reason"] == "Reimbursement_Reversal" for r in table(w, REIMBURSEMENTS))
 
 
-@pytest.mark.parametrize(("scenario", "region"),
-                         [("typical", "NA"), ("messy", "NA"), ("typical", "EU"), ("messy", "EU")])
+@pytest.mark.parametrize(
+    ("scenario", "region"), [("typical", "NA"), ("messy", "NA"), ("typical", "EU"), ("messy", "EU")]
+)
 def test_every_type_and_every_window_status_is_planted(scenario: str, region: str) -> None:
     truth = world(scenario=scenario, region=region).truth()
     counts = truth["discrepancy_counts"]
@@ -46,8 +47,19 @@ def test_every_type_and_every_window_status_is_planted(scenario: str, region: st
     statuses = {d["window"]["status"] for d in truth["discrepancies"]}
     assert statuses == {"not_yet_eligible", "open", "expired"}
     for d in truth["discrepancies"]:
-        assert set(d) >= {"type", "marketplace_id", "sku", "fnsku", "asin", "quantity", "amount",
-                          "currency", "event_date", "window", "evidence"}
+        assert set(d) >= {
+            "type",
+            "marketplace_id",
+            "sku",
+            "fnsku",
+            "asin",
+            "quantity",
+            "amount",
+            "currency",
+            "event_date",
+            "window",
+            "evidence",
+        }
         assert amount(d["amount"]) > 0 and d["quantity"] > 0
         assert d["amount"] == f"{amount(d['amount']):.2f}"
 
@@ -56,11 +68,17 @@ def test_messy_world_has_legal_mess_and_bad_rows() -> None:
     w = world(scenario="messy")
     truth = w.truth()
     reimb = table(w, REIMBURSEMENTS)
-    assert any(r["reason"] == "Reimbursement_Reversal" and r["original-reimbursement-id"]
-               and amount(r["amount-total"]) < 0 for r in good(reimb))
+    assert any(
+        r["reason"] == "Reimbursement_Reversal"
+        and r["original-reimbursement-id"]
+        and amount(r["amount-total"]) < 0
+        for r in good(reimb)
+    )
     assert any(r["Reason"] == "F" for r in table(w, LEDGER))
-    assert any(r["order-status"] == "Cancelled" and r["requested-quantity"] == r[
-        "cancelled-quantity"] for r in table(w, REMOVAL_ORDERS))
+    assert any(
+        r["order-status"] == "Cancelled" and r["requested-quantity"] == r["cancelled-quantity"]
+        for r in table(w, REMOVAL_ORDERS)
+    )
     assert len(truth["bad_rows"]) >= 4
     for bad in truth["bad_rows"]:
         rows = table(w, bad["report_type"], [bad["marketplace_id"]])
@@ -109,8 +127,11 @@ def test_discrepancies_are_visible_in_the_data() -> None:
 
 def test_fee_overcharge_amount_is_charged_minus_table_fee() -> None:
     w = world(scenario="typical")
-    events = {e["AmazonOrderId"]: e for name, e in w.financial_events(w.history.start, w.anchor)
-              if name == "ShipmentEventList"}
+    events = {
+        e["AmazonOrderId"]: e
+        for name, e in w.financial_events(w.history.start, w.anchor)
+        if name == "ShipmentEventList"
+    }
     for d in _by_type(w)["fee_overcharge"]:
         ev = events[d["evidence"]["order_id"]]
         item = ev["ShipmentItemList"][0]
@@ -134,28 +155,32 @@ def test_natural_fees_match_the_tier_table() -> None:
         for item in ev["ShipmentItemList"]:
             for fee in item["ItemFeeList"]:
                 if fee["FeeType"] == "FBAPerUnitFulfillmentFee":
-                    expected = fulfillment_fee(tiers[item["SellerSKU"]],
-                                               currency[ev["MarketplaceName"]], posted)
+                    expected = fulfillment_fee(
+                        tiers[item["SellerSKU"]], currency[ev["MarketplaceName"]], posted
+                    )
                     assert -fee["FeeAmount"]["CurrencyAmount"] == expected * item["QuantityShipped"]
 
 
 ANCHOR = datetime(2026, 3, 1, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("kind", "region", "event", "status"), [
-    ("lost_in_warehouse", "NA", date(2026, 3, 1), "open"),
-    ("lost_in_warehouse", "NA", date(2025, 12, 31), "open"),  # deadline day is still open
-    ("lost_in_warehouse", "NA", date(2025, 12, 30), "expired"),
-    ("refund_without_return", "NA", date(2026, 1, 1), "not_yet_eligible"),  # opens 2026-03-02
-    ("refund_without_return", "NA", date(2025, 12, 31), "open"),  # opens on the anchor
-    ("refund_without_return", "NA", date(2025, 11, 1), "open"),  # deadline 2026-03-01
-    ("refund_without_return", "NA", date(2025, 10, 31), "expired"),
-    ("refund_without_return", "EU", date(2026, 1, 15), "open"),  # EU opens after 45 days
-    ("inbound_shortage", "NA", date(2026, 2, 15), "not_yet_eligible"),
-    ("inbound_shortage", "NA", date(2026, 2, 14), "open"),
-    ("removal_lost", "NA", date(2025, 12, 16), "open"),
-    ("removal_lost", "NA", date(2025, 12, 15), "expired"),
-])
+@pytest.mark.parametrize(
+    ("kind", "region", "event", "status"),
+    [
+        ("lost_in_warehouse", "NA", date(2026, 3, 1), "open"),
+        ("lost_in_warehouse", "NA", date(2025, 12, 31), "open"),  # deadline day is still open
+        ("lost_in_warehouse", "NA", date(2025, 12, 30), "expired"),
+        ("refund_without_return", "NA", date(2026, 1, 1), "not_yet_eligible"),  # opens 2026-03-02
+        ("refund_without_return", "NA", date(2025, 12, 31), "open"),  # opens on the anchor
+        ("refund_without_return", "NA", date(2025, 11, 1), "open"),  # deadline 2026-03-01
+        ("refund_without_return", "NA", date(2025, 10, 31), "expired"),
+        ("refund_without_return", "EU", date(2026, 1, 15), "open"),  # EU opens after 45 days
+        ("inbound_shortage", "NA", date(2026, 2, 15), "not_yet_eligible"),
+        ("inbound_shortage", "NA", date(2026, 2, 14), "open"),
+        ("removal_lost", "NA", date(2025, 12, 16), "open"),
+        ("removal_lost", "NA", date(2025, 12, 15), "expired"),
+    ],
+)
 def test_claim_window_boundaries(kind: str, region: str, event: date, status: str) -> None:
     assert claim_window(kind, region, event, ANCHOR)["status"] == status
 

@@ -44,19 +44,18 @@ def test_headers_match_facts_exactly() -> None:
         assert list(HEADERS[rt]) == text.split(", "), rt
     w = world()
     for rt in REPORT_TYPES:
-        assert list(w.report_table(rt, ["ATVPDKIKX0DER"], w.history.start, w.anchor).header) == \
-            FACTS[rt].split(", ")
+        assert list(w.report_table(rt, ["ATVPDKIKX0DER"], w.history.start, w.anchor).header) == FACTS[
+            rt
+        ].split(", ")
     assert "quantity shipped" in HEADERS[REMOVAL_SHIPMENTS]
 
 
 def test_us_reports_use_iso_dates_and_decimal_points() -> None:
     w = world()
     rows = table(w, SHIPMENTS, ["ATVPDKIKX0DER"])
-    assert rows and all(ISO.match(r["shipment-date"]) and DOT_AMOUNT.match(r["item-price"])
-                        for r in rows)
+    assert rows and all(ISO.match(r["shipment-date"]) and DOT_AMOUNT.match(r["item-price"]) for r in rows)
     ledger = table(w, LEDGER, ["ATVPDKIKX0DER"])
-    assert all(re.match(r"^\d{4}-\d{2}-\d{2}$", r["Date"]) and ISO.match(r["Date and Time"])
-               for r in ledger)
+    assert all(re.match(r"^\d{4}-\d{2}-\d{2}$", r["Date"]) and ISO.match(r["Date and Time"]) for r in ledger)
     t = w.report_table(SHIPMENTS, ["ATVPDKIKX0DER"], w.history.start, w.anchor)
     assert t.charset == "UTF-8"
 
@@ -78,8 +77,7 @@ def test_de_files_use_eu_dates_decimal_commas_and_windows_1252() -> None:
     rows = [dict(zip(t.header, r, strict=True)) for r in t.rows]
     good_rows = [r for r in rows if r["amount-total"] != "N/A"]
     assert good_rows
-    assert all(EU.match(r["approval-date"]) and COMMA_AMOUNT.match(r["amount-total"])
-               for r in good_rows)
+    assert all(EU.match(r["approval-date"]) and COMMA_AMOUNT.match(r["amount-total"]) for r in good_rows)
     orders = table(w, ALL_ORDERS_BY_UPDATE, [DE.marketplace_id])
     assert all(EU.match(r["purchase-date"]) for r in orders)
     ledger = table(w, LEDGER, [DE.marketplace_id])
@@ -97,8 +95,7 @@ def test_de_files_use_eu_dates_decimal_commas_and_windows_1252() -> None:
 def test_uk_files_keep_decimal_points() -> None:
     w = world(region="EU")
     rows = table(w, SHIPMENTS, [UK.marketplace_id])
-    assert rows and all(DOT_AMOUNT.match(r["item-price"]) and ISO.match(r["shipment-date"])
-                        for r in rows)
+    assert rows and all(DOT_AMOUNT.match(r["item-price"]) and ISO.match(r["shipment-date"]) for r in rows)
 
 
 def test_canceled_order_rows_have_zero_quantity_and_no_money() -> None:

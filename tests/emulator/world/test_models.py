@@ -17,8 +17,7 @@ MODELS = Path("/work/shared/spapi/models")
 
 def validator(model: str, definition: str) -> Draft4Validator:
     spec = json.loads((MODELS / f"{model}.json").read_text())
-    return Draft4Validator({"$ref": f"#/definitions/{definition}",
-                            "definitions": spec["definitions"]})
+    return Draft4Validator({"$ref": f"#/definitions/{definition}", "definitions": spec["definitions"]})
 
 
 def wire(obj: Any) -> Any:
@@ -40,8 +39,12 @@ def test_answers_validate_against_models() -> None:
             for item in w.order_items(o["AmazonOrderId"]) or []:
                 vi.validate(wire(item))
         events = w.financial_events(w.history.start, w.anchor)
-        defs = {"ShipmentEventList": "ShipmentEvent", "RefundEventList": "ShipmentEvent",
-                "AdjustmentEventList": "AdjustmentEvent", "ServiceFeeEventList": "ServiceFeeEvent"}
+        defs = {
+            "ShipmentEventList": "ShipmentEvent",
+            "RefundEventList": "ShipmentEvent",
+            "AdjustmentEventList": "AdjustmentEvent",
+            "ServiceFeeEventList": "ServiceFeeEvent",
+        }
         seen = set()
         for name, ev in events:
             validator("financesV0", defs[name]).validate(wire(ev))

@@ -13,10 +13,22 @@ from .plan import InboundShipment
 from .records import Item, Order
 
 SHIP_FROM = {
-    "NA": {"Name": "Northwind Goods LLC", "AddressLine1": "1200 Industrial Way", "City": "Reno",
-           "StateOrProvinceCode": "NV", "CountryCode": "US", "PostalCode": "89502"},
-    "EU": {"Name": "Nordwind Waren GmbH", "AddressLine1": "Großmarktstraße 12", "City": "Nürnberg",
-           "StateOrProvinceCode": "BY", "CountryCode": "DE", "PostalCode": "90411"},
+    "NA": {
+        "Name": "Northwind Goods LLC",
+        "AddressLine1": "1200 Industrial Way",
+        "City": "Reno",
+        "StateOrProvinceCode": "NV",
+        "CountryCode": "US",
+        "PostalCode": "89502",
+    },
+    "EU": {
+        "Name": "Nordwind Waren GmbH",
+        "AddressLine1": "Großmarktstraße 12",
+        "City": "Nürnberg",
+        "StateOrProvinceCode": "BY",
+        "CountryCode": "DE",
+        "PostalCode": "90411",
+    },
 }
 
 
@@ -39,31 +51,36 @@ def order_json(order: Order) -> dict[str, Any]:
         "ShipServiceLevel": "Expedited" if order.channel == "AFN" else "Std Dom",
     }
     if order.status != "Canceled":
-        total = sum((it.item_price + it.item_tax + it.shipping - it.promo for it in order.items),
-                    Decimal(0))
+        total = sum((it.item_price + it.item_tax + it.shipping - it.promo for it in order.items), Decimal(0))
         data["OrderTotal"] = _money(cur, total)
-    data.update({
-        "NumberOfItemsShipped": units if shipped else 0,
-        "NumberOfItemsUnshipped": 0 if shipped or order.status == "Canceled" else units,
-        "PaymentMethod": "Other",
-        "PaymentMethodDetails": ["Standard"],
-        "MarketplaceId": order.mkt.marketplace_id,
-        "ShipmentServiceLevelCategory": "Expedited" if order.channel == "AFN" else "Standard",
-        "OrderType": "StandardOrder",
-        "EarliestShipDate": iso_z(order.purchase),
-        "LatestShipDate": iso_z(latest_ship),
-        "IsBusinessOrder": False,
-        "IsPrime": order.channel == "AFN",
-        "IsPremiumOrder": False,
-        "IsGlobalExpressEnabled": False,
-        "IsReplacementOrder": False,
-        "IsSoldByAB": False,
-        "IsISPU": False,
-        "IsAccessPointOrder": False,
-        "HasRegulatedItems": False,
-        "ShippingAddress": {"City": order.city, "StateOrRegion": order.state,
-                            "PostalCode": order.postal, "CountryCode": order.mkt.country_code},
-    })
+    data.update(
+        {
+            "NumberOfItemsShipped": units if shipped else 0,
+            "NumberOfItemsUnshipped": 0 if shipped or order.status == "Canceled" else units,
+            "PaymentMethod": "Other",
+            "PaymentMethodDetails": ["Standard"],
+            "MarketplaceId": order.mkt.marketplace_id,
+            "ShipmentServiceLevelCategory": "Expedited" if order.channel == "AFN" else "Standard",
+            "OrderType": "StandardOrder",
+            "EarliestShipDate": iso_z(order.purchase),
+            "LatestShipDate": iso_z(latest_ship),
+            "IsBusinessOrder": False,
+            "IsPrime": order.channel == "AFN",
+            "IsPremiumOrder": False,
+            "IsGlobalExpressEnabled": False,
+            "IsReplacementOrder": False,
+            "IsSoldByAB": False,
+            "IsISPU": False,
+            "IsAccessPointOrder": False,
+            "HasRegulatedItems": False,
+            "ShippingAddress": {
+                "City": order.city,
+                "StateOrRegion": order.state,
+                "PostalCode": order.postal,
+                "CountryCode": order.mkt.country_code,
+            },
+        }
+    )
     return data
 
 
@@ -79,32 +96,50 @@ def order_item_json(order: Order, it: Item) -> dict[str, Any]:
         "QuantityShipped": it.quantity if order.status == "Shipped" else 0,
     }
     if not canceled:
-        data.update({
-            "ItemPrice": _money(cur, it.item_price),
-            "ShippingPrice": _money(cur, it.shipping),
-            "ItemTax": _money(cur, it.item_tax),
-            "ShippingTax": _money(cur, Decimal(0)),
-            "ShippingDiscount": _money(cur, Decimal(0)),
-            "ShippingDiscountTax": _money(cur, Decimal(0)),
-            "PromotionDiscount": _money(cur, it.promo),
-            "PromotionDiscountTax": _money(cur, Decimal(0)),
-        })
+        data.update(
+            {
+                "ItemPrice": _money(cur, it.item_price),
+                "ShippingPrice": _money(cur, it.shipping),
+                "ItemTax": _money(cur, it.item_tax),
+                "ShippingTax": _money(cur, Decimal(0)),
+                "ShippingDiscount": _money(cur, Decimal(0)),
+                "ShippingDiscountTax": _money(cur, Decimal(0)),
+                "PromotionDiscount": _money(cur, it.promo),
+                "PromotionDiscountTax": _money(cur, Decimal(0)),
+            }
+        )
         if it.promo:
             data["PromotionIds"] = [it.promo_id]
-    data.update({"IsGift": "false", "ConditionId": "New", "ConditionSubtypeId": "New",
-                 "IsTransparency": False, "SerialNumberRequired": False})
+    data.update(
+        {
+            "IsGift": "false",
+            "ConditionId": "New",
+            "ConditionSubtypeId": "New",
+            "IsTransparency": False,
+            "SerialNumberRequired": False,
+        }
+    )
     return data
 
 
-UNFULFILLABLE_FIELDS = {"CUSTOMER_DAMAGED": "customerDamagedQuantity",
-                        "WAREHOUSE_DAMAGED": "warehouseDamagedQuantity",
-                        "DISTRIBUTOR_DAMAGED": "distributorDamagedQuantity",
-                        "CARRIER_DAMAGED": "carrierDamagedQuantity",
-                        "DEFECTIVE": "defectiveQuantity", "EXPIRED": "expiredQuantity"}
+UNFULFILLABLE_FIELDS = {
+    "CUSTOMER_DAMAGED": "customerDamagedQuantity",
+    "WAREHOUSE_DAMAGED": "warehouseDamagedQuantity",
+    "DISTRIBUTOR_DAMAGED": "distributorDamagedQuantity",
+    "CARRIER_DAMAGED": "carrierDamagedQuantity",
+    "DEFECTIVE": "defectiveQuantity",
+    "EXPIRED": "expiredQuantity",
+}
 
 
-def inventory_summary_json(product: Product, title: str, balances: dict[str, int], reserved: int,
-                           inbound: dict[str, int], updated: datetime) -> dict[str, Any]:
+def inventory_summary_json(
+    product: Product,
+    title: str,
+    balances: dict[str, int],
+    reserved: int,
+    inbound: dict[str, int],
+    updated: datetime,
+) -> dict[str, Any]:
     """``balances``: ledger sum per disposition; SELLABLE includes the units reserved for orders."""
     unfulfillable = {field: balances.get(disp, 0) for disp, field in UNFULFILLABLE_FIELDS.items()}
     total_unfulfillable = sum(unfulfillable.values())
@@ -114,38 +149,66 @@ def inventory_summary_json(product: Product, title: str, balances: dict[str, int
         "inboundWorkingQuantity": inbound.get("WORKING", 0),
         "inboundShippedQuantity": inbound.get("SHIPPED", 0),
         "inboundReceivingQuantity": inbound.get("RECEIVING", 0),
-        "reservedQuantity": {"totalReservedQuantity": reserved,
-                             "pendingCustomerOrderQuantity": reserved,
-                             "pendingTransshipmentQuantity": 0, "fcProcessingQuantity": 0},
+        "reservedQuantity": {
+            "totalReservedQuantity": reserved,
+            "pendingCustomerOrderQuantity": reserved,
+            "pendingTransshipmentQuantity": 0,
+            "fcProcessingQuantity": 0,
+        },
         "researchingQuantity": {"totalResearchingQuantity": 0, "researchingQuantityBreakdown": []},
         "unfulfillableQuantity": {"totalUnfulfillableQuantity": total_unfulfillable, **unfulfillable},
     }
     total = fulfillable + reserved + total_unfulfillable + sum(inbound.values())
-    return {"asin": product.asin, "fnSku": product.fnsku, "sellerSku": product.sku,
-            "condition": "NewItem", "inventoryDetails": details, "lastUpdatedTime": iso_z(updated),
-            "productName": title, "totalQuantity": total}
+    return {
+        "asin": product.asin,
+        "fnSku": product.fnsku,
+        "sellerSku": product.sku,
+        "condition": "NewItem",
+        "inventoryDetails": details,
+        "lastUpdatedTime": iso_z(updated),
+        "productName": title,
+        "totalQuantity": total,
+    }
 
 
 def inbound_shipment_json(ship: InboundShipment, status: str, region: str) -> dict[str, Any]:
-    return {"ShipmentId": ship.shipment_id,
-            "ShipmentName": f"FBA STA ({ship.created:%m/%d/%Y %H:%M})-{ship.fc}",
-            "ShipFromAddress": dict(SHIP_FROM[region]),
-            "DestinationFulfillmentCenterId": ship.fc, "ShipmentStatus": status,
-            "LabelPrepType": "SELLER_LABEL", "AreCasesRequired": False, "BoxContentsSource": "FEED"}
+    return {
+        "ShipmentId": ship.shipment_id,
+        "ShipmentName": f"FBA STA ({ship.created:%m/%d/%Y %H:%M})-{ship.fc}",
+        "ShipFromAddress": dict(SHIP_FROM[region]),
+        "DestinationFulfillmentCenterId": ship.fc,
+        "ShipmentStatus": status,
+        "LabelPrepType": "SELLER_LABEL",
+        "AreCasesRequired": False,
+        "BoxContentsSource": "FEED",
+    }
 
 
 def inbound_items_json(ship: InboundShipment, anchor: datetime) -> list[dict[str, Any]]:
     shipped = ship.shipped < anchor
-    return [{"ShipmentId": ship.shipment_id, "SellerSKU": it.product.sku,
-             "FulfillmentNetworkSKU": it.product.fnsku,
-             "QuantityShipped": it.shipped,
-             "QuantityReceived": ship.received_before(it, anchor) if shipped else 0,
-             "QuantityInCase": 0} for it in ship.items]
+    return [
+        {
+            "ShipmentId": ship.shipment_id,
+            "SellerSKU": it.product.sku,
+            "FulfillmentNetworkSKU": it.product.fnsku,
+            "QuantityShipped": it.shipped,
+            "QuantityReceived": ship.received_before(it, anchor) if shipped else 0,
+            "QuantityInCase": 0,
+        }
+        for it in ship.items
+    ]
 
 
 def participation_json(mkt: Marketplace, store: str) -> dict[str, Any]:
-    return {"marketplace": {"id": mkt.marketplace_id, "name": mkt.name,
-                            "countryCode": mkt.country_code, "defaultCurrencyCode": mkt.currency,
-                            "defaultLanguageCode": mkt.language, "domainName": mkt.domain},
-            "participation": {"isParticipating": True, "hasSuspendedListings": False},
-            "storeName": store}
+    return {
+        "marketplace": {
+            "id": mkt.marketplace_id,
+            "name": mkt.name,
+            "countryCode": mkt.country_code,
+            "defaultCurrencyCode": mkt.currency,
+            "defaultLanguageCode": mkt.language,
+            "domainName": mkt.domain,
+        },
+        "participation": {"isParticipating": True, "hasSuspendedListings": False},
+        "storeName": store,
+    }

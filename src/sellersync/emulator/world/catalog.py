@@ -20,33 +20,45 @@ def q2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-US = Marketplace("ATVPDKIKX0DER", "US", "USD", "Amazon.com", "www.amazon.com", "en_US", "iso", False,
-                 "UTF-8")
-CA = Marketplace("A2EUQ1WTGCTBG2", "CA", "CAD", "Amazon.ca", "www.amazon.ca", "en_CA", "iso", False,
-                 "UTF-8")
-UK = Marketplace("A1F83G8C2ARO7P", "GB", "GBP", "Amazon.co.uk", "www.amazon.co.uk", "en_GB", "iso",
-                 False, "UTF-8")
-DE = Marketplace("A1PA6795UKMFR9", "DE", "EUR", "Amazon.de", "www.amazon.de", "de_DE", "eu", True,
-                 "windows-1252")
+US = Marketplace("ATVPDKIKX0DER", "US", "USD", "Amazon.com", "www.amazon.com", "en_US", "iso", False, "UTF-8")
+CA = Marketplace("A2EUQ1WTGCTBG2", "CA", "CAD", "Amazon.ca", "www.amazon.ca", "en_CA", "iso", False, "UTF-8")
+UK = Marketplace(
+    "A1F83G8C2ARO7P", "GB", "GBP", "Amazon.co.uk", "www.amazon.co.uk", "en_GB", "iso", False, "UTF-8"
+)
+DE = Marketplace(
+    "A1PA6795UKMFR9", "DE", "EUR", "Amazon.de", "www.amazon.de", "de_DE", "eu", True, "windows-1252"
+)
 
 REGIONS: dict[str, tuple[Marketplace, ...]] = {"NA": (US, CA), "EU": (UK, DE)}
 # share of orders per marketplace (integer weights)
-MARKET_WEIGHT = {US.marketplace_id: 80, CA.marketplace_id: 20, UK.marketplace_id: 55,
-                 DE.marketplace_id: 45}
-ORDER_PREFIX = {US.marketplace_id: ("111", "112", "113", "114"), CA.marketplace_id: ("701", "702"),
-                UK.marketplace_id: ("202", "203", "204", "205"),
-                DE.marketplace_id: ("302", "303", "304", "305", "306")}
-FULFILLMENT_CENTERS = {US.marketplace_id: ("PHX7", "BFI4", "ONT8", "MDW2", "TPA1"),
-                       CA.marketplace_id: ("YYZ4", "YVR3", "YYC1"),
-                       UK.marketplace_id: ("LTN1", "MAN1", "BHX4"),
-                       DE.marketplace_id: ("FRA3", "DUS2", "MUC3", "LEJ1")}
+MARKET_WEIGHT = {US.marketplace_id: 80, CA.marketplace_id: 20, UK.marketplace_id: 55, DE.marketplace_id: 45}
+ORDER_PREFIX = {
+    US.marketplace_id: ("111", "112", "113", "114"),
+    CA.marketplace_id: ("701", "702"),
+    UK.marketplace_id: ("202", "203", "204", "205"),
+    DE.marketplace_id: ("302", "303", "304", "305", "306"),
+}
+FULFILLMENT_CENTERS = {
+    US.marketplace_id: ("PHX7", "BFI4", "ONT8", "MDW2", "TPA1"),
+    CA.marketplace_id: ("YYZ4", "YVR3", "YYC1"),
+    UK.marketplace_id: ("LTN1", "MAN1", "BHX4"),
+    DE.marketplace_id: ("FRA3", "DUS2", "MUC3", "LEJ1"),
+}
 # sales tax collected on top of the price (US/CA); UK/DE prices include VAT, so item-tax is 0
-TAX_RATE = {US.marketplace_id: Decimal("0.07"), CA.marketplace_id: Decimal("0.13"),
-            UK.marketplace_id: Decimal("0"), DE.marketplace_id: Decimal("0")}
+TAX_RATE = {
+    US.marketplace_id: Decimal("0.07"),
+    CA.marketplace_id: Decimal("0.13"),
+    UK.marketplace_id: Decimal("0"),
+    DE.marketplace_id: Decimal("0"),
+}
 # manufacturing cost and prices are drawn in USD and converted with these fixed rates
 FX = {"USD": Decimal("1"), "CAD": Decimal("1.36"), "GBP": Decimal("0.79"), "EUR": Decimal("0.92")}
-SHIPPING_CHARGE = {"USD": Decimal("4.99"), "CAD": Decimal("6.49"), "GBP": Decimal("3.99"),
-                   "EUR": Decimal("4.49")}
+SHIPPING_CHARGE = {
+    "USD": Decimal("4.99"),
+    "CAD": Decimal("6.49"),
+    "GBP": Decimal("3.99"),
+    "EUR": Decimal("4.49"),
+}
 REFERRAL_RATE = Decimal("0.15")  # Commission = 15% of the unit price, rounded half-up to the cent
 
 SMALL_STANDARD = "Small standard-size"
@@ -57,21 +69,30 @@ TIERS = (SMALL_STANDARD, LARGE_STANDARD, LARGE_BULKY)
 # FBA fulfillment fee per unit, by size tier and currency, each version valid from its date on.
 # Dates before the first version use the first version.
 FEE_VERSIONS: tuple[tuple[date, dict[str, dict[str, str]]], ...] = (
-    (date(2024, 1, 15), {
-        SMALL_STANDARD: {"USD": "3.22", "CAD": "4.05", "GBP": "2.35", "EUR": "2.70"},
-        LARGE_STANDARD: {"USD": "4.75", "CAD": "6.20", "GBP": "3.10", "EUR": "3.64"},
-        LARGE_BULKY: {"USD": "9.61", "CAD": "12.40", "GBP": "6.90", "EUR": "7.55"},
-    }),
-    (date(2025, 1, 15), {
-        SMALL_STANDARD: {"USD": "3.31", "CAD": "4.15", "GBP": "2.41", "EUR": "2.78"},
-        LARGE_STANDARD: {"USD": "4.99", "CAD": "6.45", "GBP": "3.22", "EUR": "3.78"},
-        LARGE_BULKY: {"USD": "9.95", "CAD": "12.85", "GBP": "7.15", "EUR": "7.80"},
-    }),
-    (date(2026, 1, 15), {
-        SMALL_STANDARD: {"USD": "3.46", "CAD": "4.30", "GBP": "2.48", "EUR": "2.86"},
-        LARGE_STANDARD: {"USD": "5.21", "CAD": "6.70", "GBP": "3.31", "EUR": "3.90"},
-        LARGE_BULKY: {"USD": "10.30", "CAD": "13.30", "GBP": "7.40", "EUR": "8.05"},
-    }),
+    (
+        date(2024, 1, 15),
+        {
+            SMALL_STANDARD: {"USD": "3.22", "CAD": "4.05", "GBP": "2.35", "EUR": "2.70"},
+            LARGE_STANDARD: {"USD": "4.75", "CAD": "6.20", "GBP": "3.10", "EUR": "3.64"},
+            LARGE_BULKY: {"USD": "9.61", "CAD": "12.40", "GBP": "6.90", "EUR": "7.55"},
+        },
+    ),
+    (
+        date(2025, 1, 15),
+        {
+            SMALL_STANDARD: {"USD": "3.31", "CAD": "4.15", "GBP": "2.41", "EUR": "2.78"},
+            LARGE_STANDARD: {"USD": "4.99", "CAD": "6.45", "GBP": "3.22", "EUR": "3.78"},
+            LARGE_BULKY: {"USD": "9.95", "CAD": "12.85", "GBP": "7.15", "EUR": "7.80"},
+        },
+    ),
+    (
+        date(2026, 1, 15),
+        {
+            SMALL_STANDARD: {"USD": "3.46", "CAD": "4.30", "GBP": "2.48", "EUR": "2.86"},
+            LARGE_STANDARD: {"USD": "5.21", "CAD": "6.70", "GBP": "3.31", "EUR": "3.90"},
+            LARGE_BULKY: {"USD": "10.30", "CAD": "13.30", "GBP": "7.40", "EUR": "8.05"},
+        },
+    ),
 )
 
 
@@ -128,14 +149,50 @@ class Product:
         return hash(self.sku)
 
 
-_NOUNS_EN = ("Kitchen Scale", "Garlic Press", "Yoga Mat", "Water Bottle", "Phone Stand", "LED Desk Lamp",
-             "Bamboo Cutting Board", "Silicone Spatula Set", "Travel Pillow", "Dog Leash",
-             "Bike Light", "Crème Brûlée Torch", "Notebook Set", "Camping Lantern", "Shower Caddy",
-             "Cable Organizer", "Herb Grinder", "Tea Infuser", "Wall Clock", "Storage Bins")
-_NOUNS_DE = ("Küchenwaage", "Knoblauchpresse", "Yogamatte", "Trinkflasche", "Handyhalter",
-             "Schreibtischlampe", "Schneidebrett aus Bambus", "Silikon-Spatel Set", "Reisekissen",
-             "Hundeleine", "Fahrradlicht", "Gemüsehobel", "Notizbuch-Set", "Campinglaterne",
-             "Duschablage", "Kabelorganizer", "Gewürzmühle", "Teesieb", "Wanduhr", "Aufbewahrungsbox")
+_NOUNS_EN = (
+    "Kitchen Scale",
+    "Garlic Press",
+    "Yoga Mat",
+    "Water Bottle",
+    "Phone Stand",
+    "LED Desk Lamp",
+    "Bamboo Cutting Board",
+    "Silicone Spatula Set",
+    "Travel Pillow",
+    "Dog Leash",
+    "Bike Light",
+    "Crème Brûlée Torch",
+    "Notebook Set",
+    "Camping Lantern",
+    "Shower Caddy",
+    "Cable Organizer",
+    "Herb Grinder",
+    "Tea Infuser",
+    "Wall Clock",
+    "Storage Bins",
+)
+_NOUNS_DE = (
+    "Küchenwaage",
+    "Knoblauchpresse",
+    "Yogamatte",
+    "Trinkflasche",
+    "Handyhalter",
+    "Schreibtischlampe",
+    "Schneidebrett aus Bambus",
+    "Silikon-Spatel Set",
+    "Reisekissen",
+    "Hundeleine",
+    "Fahrradlicht",
+    "Gemüsehobel",
+    "Notizbuch-Set",
+    "Campinglaterne",
+    "Duschablage",
+    "Kabelorganizer",
+    "Gewürzmühle",
+    "Teesieb",
+    "Wanduhr",
+    "Aufbewahrungsbox",
+)
 _ADJ_EN = ("Premium", "Compact", "Deluxe", "Eco", "Pro", "Classic", "Ultra", "Mini")
 _ADJ_DE = ("Premium", "Kompakt", "Deluxe", "Öko", "Profi", "Klassisch", "Größe L", "Mini")
 _BRAND = ("Northwind", "Lumora", "Kestrel", "Brightleaf", "Oakhaven", "Vireo")
@@ -170,8 +227,9 @@ def build_catalog(seed: int, region: str, count: int) -> tuple[Product, ...]:
         base_cost = Decimal(r.randint(150, 2500)) / 100
         markup = Decimal(r.randint(250, 400)) / 100
         cost = {cur: q2(base_cost * fx) for cur, fx in FX.items()}
-        price = {cur: q2(base_cost * markup * fx).to_integral_value() - Decimal("0.01")
-                 for cur, fx in FX.items()}
+        price = {
+            cur: q2(base_cost * markup * fx).to_integral_value() - Decimal("0.01") for cur, fx in FX.items()
+        }
         price = {cur: max(p, q2(cost[cur] * 2)) for cur, p in price.items()}
         code = "".join(r.choice(ALNUM) for _ in range(8))
         asin = "B0" + "".join(r.choice(ALNUM) for _ in range(8))
@@ -179,12 +237,22 @@ def build_catalog(seed: int, region: str, count: int) -> tuple[Product, ...]:
             code = "".join(r.choice(ALNUM) for _ in range(8))
             asin = "B0" + "".join(r.choice(ALNUM) for _ in range(8))
         used_codes.update((code[:7], asin))
-        products.append(Product(
-            sku=f"{brand[:3].upper()}-{i + 1:03d}-{code[:4]}",
-            fnsku="X00" + code[:7],
-            asin=asin,
-            title=title, length_in=length, width_in=width, height_in=height, weight_lb=weight_lb,
-            tier=tier, demand_weight=r.randint(1, 10), cost=cost, price=price))
+        products.append(
+            Product(
+                sku=f"{brand[:3].upper()}-{i + 1:03d}-{code[:4]}",
+                fnsku="X00" + code[:7],
+                asin=asin,
+                title=title,
+                length_in=length,
+                width_in=width,
+                height_in=height,
+                weight_lb=weight_lb,
+                tier=tier,
+                demand_weight=r.randint(1, 10),
+                cost=cost,
+                price=price,
+            )
+        )
     return tuple(products)
 
 

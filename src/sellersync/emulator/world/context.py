@@ -70,10 +70,27 @@ class DayBuilder:
         self._counters[kind] = n + 1
         return self.day.index * self.SERIALS_PER_DAY + n
 
-    def plant(self, kind: str, mkt: Marketplace, product: Product, quantity: int, amount: Decimal,
-              event: datetime, evidence: dict[str, Any]) -> None:
-        self.day.planted.append({
-            "type": kind, "marketplace_id": mkt.marketplace_id, "sku": product.sku,
-            "fnsku": product.fnsku, "asin": product.asin, "quantity": quantity,
-            "amount": str(amount), "currency": mkt.currency, "event_date": event.date().isoformat(),
-            "evidence": evidence})
+    def plant(
+        self,
+        kind: str,
+        mkt: Marketplace,
+        product: Product,
+        quantity: int,
+        amount: Decimal,
+        event: datetime,
+        evidence: dict[str, Any],
+    ) -> None:
+        self.day.planted.append(
+            {
+                "type": kind,
+                "marketplace_id": mkt.marketplace_id,
+                "sku": product.sku,
+                "fnsku": product.fnsku,
+                "asin": product.asin,
+                "quantity": quantity,
+                "amount": str(amount),
+                "currency": mkt.currency,
+                "event_date": event.date().isoformat(),
+                "evidence": evidence,
+            }
+        )

@@ -42,46 +42,91 @@ def _bad_row(ctx: Context, b: DayBuilder, report_type: str, mkt: Marketplace) ->
     when = ctx.history.day_start(b.day.index) + timedelta(seconds=r.randint(0, 86_399))
     p = ctx.pick_product(r)
     price = fmt_amount(p.price[mkt.currency], mkt)
-    serial = b.serial("bad")
+    serial = b.serial("bad") + 90_000  # clear of the day's other serial numbers
     order_id = ctx.ids.order_id("999", b.day.index, 99_000 + serial % 1000)
-    ident = {"sku": p.sku, "fnsku": p.fnsku, "asin": p.asin, "product-name": p.title,
-             "currency": mkt.currency, "currency-unit": mkt.currency}
+    ident = {
+        "sku": p.sku,
+        "fnsku": p.fnsku,
+        "asin": p.asin,
+        "product-name": p.title,
+        "currency": mkt.currency,
+        "currency-unit": mkt.currency,
+    }
     if report_type == REIMBURSEMENTS:
-        cells = ident | {"approval-date": f.dt(when), "reason": "Lost_Warehouse",
-                         "reimbursement-id": ctx.ids.reimbursement_id(serial), "condition": "New",
-                         "amount-per-unit": "N/A", "amount-total": "N/A",
-                         "quantity-reimbursed-cash": "1", "quantity-reimbursed-inventory": "0",
-                         "quantity-reimbursed-total": "1"}
+        cells = ident | {
+            "approval-date": f.dt(when),
+            "reason": "Lost_Warehouse",
+            "reimbursement-id": ctx.ids.reimbursement_id(serial),
+            "condition": "New",
+            "amount-per-unit": "N/A",
+            "amount-total": "N/A",
+            "quantity-reimbursed-cash": "1",
+            "quantity-reimbursed-inventory": "0",
+            "quantity-reimbursed-total": "1",
+        }
         column, reason = "amount-total", "amount is not a number"
     elif report_type == LEDGER:
-        cells = {"Date": "31/02/2025", "FNSKU": p.fnsku, "ASIN": p.asin, "MSKU": p.sku,
-                 "Title": p.title, "Event Type": "Adjustments",
-                 "Reference ID": ctx.ids.adjustment_ref(serial), "Quantity": "-1",
-                 "Fulfillment Center": "XXX1", "Disposition": "SELLABLE", "Reason": "M",
-                 "Country": mkt.country_code, "Reconciled Quantity": "0",
-                 "Unreconciled Quantity": "1", "Date and Time": "2025-02-31T25:61:00+00:00"}
+        cells = {
+            "Date": "31/02/2025",
+            "FNSKU": p.fnsku,
+            "ASIN": p.asin,
+            "MSKU": p.sku,
+            "Title": p.title,
+            "Event Type": "Adjustments",
+            "Reference ID": ctx.ids.adjustment_ref(serial),
+            "Quantity": "-1",
+            "Fulfillment Center": "XXX1",
+            "Disposition": "SELLABLE",
+            "Reason": "M",
+            "Country": mkt.country_code,
+            "Reconciled Quantity": "0",
+            "Unreconciled Quantity": "1",
+            "Date and Time": "2025-02-31T25:61:00+00:00",
+        }
         column, reason = "Date and Time", "unparseable date"
     elif report_type == RETURNS:
-        cells = ident | {"return-date": "N/A", "order-id": order_id, "quantity": "1",
-                         "fulfillment-center-id": "XXX1", "detailed-disposition": "SELLABLE",
-                         "reason": "UNWANTED_ITEM", "status": "Unit returned to inventory",
-                         "license-plate-number": ctx.ids.lpn(serial)}
+        cells = ident | {
+            "return-date": "N/A",
+            "order-id": order_id,
+            "quantity": "1",
+            "fulfillment-center-id": "XXX1",
+            "detailed-disposition": "SELLABLE",
+            "reason": "UNWANTED_ITEM",
+            "status": "Unit returned to inventory",
+            "license-plate-number": ctx.ids.lpn(serial),
+        }
         column, reason = "return-date", "unparseable date"
     elif report_type == ALL_ORDERS_BY_UPDATE:
-        cells = ident | {"amazon-order-id": order_id, "purchase-date": f.dt(when),
-                         "last-updated-date": f.dt(when), "order-status": "Shipped",
-                         "fulfillment-channel": "Amazon", "sales-channel": mkt.name,
-                         "item-status": "Shipped", "quantity": "1", "item-price": "N/A",
-                         "item-tax": "N/A", "shipping-price": "", "item-promotion-discount": "",
-                         "ship-country": mkt.country_code}
+        cells = ident | {
+            "amazon-order-id": order_id,
+            "purchase-date": f.dt(when),
+            "last-updated-date": f.dt(when),
+            "order-status": "Shipped",
+            "fulfillment-channel": "Amazon",
+            "sales-channel": mkt.name,
+            "item-status": "Shipped",
+            "quantity": "1",
+            "item-price": "N/A",
+            "item-tax": "N/A",
+            "shipping-price": "",
+            "item-promotion-discount": "",
+            "ship-country": mkt.country_code,
+        }
         column, reason = "item-price", "amount is not a number"
     elif report_type == SHIPMENTS:
-        cells = ident | {"amazon-order-id": order_id, "shipment-id": "DBAD" + str(serial)[-5:],
-                         "shipment-item-id": "DBADITEM" + str(serial)[-5:],
-                         "amazon-order-item-id": ctx.ids.order_item_id(serial, 3),
-                         "purchase-date": f.dt(when), "shipment-date": f.dt(when),
-                         "quantity-shipped": "one", "item-price": price,
-                         "fulfillment-center-id": "XXX1", "carrier": "AMZN", "tracking-number": ""}
+        cells = ident | {
+            "amazon-order-id": order_id,
+            "shipment-id": "DBAD" + str(serial)[-5:],
+            "shipment-item-id": "DBADITEM" + str(serial)[-5:],
+            "amazon-order-item-id": ctx.ids.order_item_id(serial, 3),
+            "purchase-date": f.dt(when),
+            "shipment-date": f.dt(when),
+            "quantity-shipped": "one",
+            "item-price": price,
+            "fulfillment-center-id": "XXX1",
+            "carrier": "AMZN",
+            "tracking-number": "",
+        }
         column, reason = "quantity-shipped", "quantity is not an integer"
     else:  # pragma: no cover
         raise ValueError(report_type)

@@ -23,18 +23,41 @@ from .context import Context, DayBuilder
 from .finance import adjustment_event, refund_event, shipment_event
 from .records import Item, LedgerRow, Order, ReimbRow, ReturnRow
 
-CARRIERS = {"US": ("AMZN_US", "UPS"), "CA": ("AMZN_CA", "CANADA_POST"), "GB": ("AMZN_UK", "ROYAL_MAIL"),
-            "DE": ("AMZN_DE", "DHL")}
-PLACES = {"US": (("Seattle", "WA", "98109"), ("Austin", "TX", "78701"), ("Columbus", "OH", "43215"),
-                 ("Denver", "CO", "80202"), ("Miami", "FL", "33130")),
-          "CA": (("Toronto", "ON", "M5V 2T6"), ("Vancouver", "BC", "V6B 1A1"),
-                 ("Montréal", "QC", "H2Y 1C6")),
-          "GB": (("London", "Greater London", "EC1A 1BB"), ("Manchester", "Greater Manchester",
-                                                           "M1 1AE"), ("Leeds", "West Yorkshire", "LS1 4DY")),
-          "DE": (("München", "Bayern", "80331"), ("Köln", "Nordrhein-Westfalen", "50667"),
-                 ("Berlin", "Berlin", "10115"), ("Düsseldorf", "Nordrhein-Westfalen", "40213"))}
-RETURN_REASONS = ("UNWANTED_ITEM", "NOT_AS_DESCRIBED", "DEFECTIVE", "ORDERED_WRONG_ITEM",
-                  "FOUND_BETTER_PRICE", "MISSED_ESTIMATED_DELIVERY")
+CARRIERS = {
+    "US": ("AMZN_US", "UPS"),
+    "CA": ("AMZN_CA", "CANADA_POST"),
+    "GB": ("AMZN_UK", "ROYAL_MAIL"),
+    "DE": ("AMZN_DE", "DHL"),
+}
+PLACES = {
+    "US": (
+        ("Seattle", "WA", "98109"),
+        ("Austin", "TX", "78701"),
+        ("Columbus", "OH", "43215"),
+        ("Denver", "CO", "80202"),
+        ("Miami", "FL", "33130"),
+    ),
+    "CA": (("Toronto", "ON", "M5V 2T6"), ("Vancouver", "BC", "V6B 1A1"), ("Montréal", "QC", "H2Y 1C6")),
+    "GB": (
+        ("London", "Greater London", "EC1A 1BB"),
+        ("Manchester", "Greater Manchester", "M1 1AE"),
+        ("Leeds", "West Yorkshire", "LS1 4DY"),
+    ),
+    "DE": (
+        ("München", "Bayern", "80331"),
+        ("Köln", "Nordrhein-Westfalen", "50667"),
+        ("Berlin", "Berlin", "10115"),
+        ("Düsseldorf", "Nordrhein-Westfalen", "40213"),
+    ),
+}
+RETURN_REASONS = (
+    "UNWANTED_ITEM",
+    "NOT_AS_DESCRIBED",
+    "DEFECTIVE",
+    "ORDERED_WRONG_ITEM",
+    "FOUND_BETTER_PRICE",
+    "MISSED_ESTIMATED_DELIVERY",
+)
 COMMENTS = ("", "", "", "Did not fit", "Arrived late", "Not what I expected", "Changed my mind")
 DISPOSITIONS = (("SELLABLE", 70), ("CUSTOMER_DAMAGED", 20), ("DEFECTIVE", 10))
 
@@ -48,8 +71,9 @@ def _when(r: random.Random, start: datetime, min_h: float, max_h: float) -> date
     return start + timedelta(seconds=r.randint(int(min_h * 3600), int(max_h * 3600)))
 
 
-def make_order(ctx: Context, b: DayBuilder, r: random.Random, seq: int, mkt: Marketplace,
-               planted: str = "") -> Order:
+def make_order(
+    ctx: Context, b: DayBuilder, r: random.Random, seq: int, mkt: Marketplace, planted: str = ""
+) -> Order:
     day = b.day.index
     serial = day * 100_000 + seq
     cur = mkt.currency
@@ -75,11 +99,21 @@ def make_order(ctx: Context, b: DayBuilder, r: random.Random, seq: int, mkt: Mar
             fee = fulfillment_fee(p.tier, cur, ship_date)
             if planted == "fee_overcharge":
                 fee = overcharged_fee(p.tier, cur, ship_date)
-        items.append(Item(
-            ctx.ids.order_item_id(serial, i), ctx.ids.customer_shipment_item_id(serial, i), p, qty,
-            unit, q2(unit * TAX_RATE[mkt.marketplace_id]),
-            SHIPPING_CHARGE[cur] if has_shipping and i == 0 else Decimal(0), promo,
-            f"PLM-{ctx.ids.refund_id(serial * 4 + i)}" if promo else "", fee, commission(unit)))
+        items.append(
+            Item(
+                ctx.ids.order_item_id(serial, i),
+                ctx.ids.customer_shipment_item_id(serial, i),
+                p,
+                qty,
+                unit,
+                q2(unit * TAX_RATE[mkt.marketplace_id]),
+                SHIPPING_CHARGE[cur] if has_shipping and i == 0 else Decimal(0),
+                promo,
+                f"PLM-{ctx.ids.refund_id(serial * 4 + i)}" if promo else "",
+                fee,
+                commission(unit),
+            )
+        )
     cancel_time = _when(r, purchase, 0.2, 3) if canceled else purchase
     if canceled and cancel_time < ctx.anchor:
         status, updated = "Canceled", cancel_time
@@ -90,10 +124,24 @@ def make_order(ctx: Context, b: DayBuilder, r: random.Random, seq: int, mkt: Mar
     carrier = CARRIERS[mkt.country_code][0 if r.random() < 0.7 else 1]
     city, state, postal = r.choice(PLACES[mkt.country_code])
     prefix = r.choice(ORDER_PREFIX[mkt.marketplace_id])
-    return Order(ctx.ids.order_id(prefix, day, seq), serial, mkt, purchase, status, updated, channel,
-                 items, ship_time if status == "Shipped" else None,
-                 ctx.ids.customer_shipment_id(serial), r.choice(FULFILLMENT_CENTERS[mkt.marketplace_id]),
-                 carrier, ctx.ids.tracking(carrier, serial), city, state, postal)
+    return Order(
+        ctx.ids.order_id(prefix, day, seq),
+        serial,
+        mkt,
+        purchase,
+        status,
+        updated,
+        channel,
+        items,
+        ship_time if status == "Shipped" else None,
+        ctx.ids.customer_shipment_id(serial),
+        r.choice(FULFILLMENT_CENTERS[mkt.marketplace_id]),
+        carrier,
+        ctx.ids.tracking(carrier, serial),
+        city,
+        state,
+        postal,
+    )
 
 
 def add_order(ctx: Context, b: DayBuilder, r: random.Random, order: Order, planted: str = "") -> None:
@@ -109,29 +157,67 @@ def add_order(ctx: Context, b: DayBuilder, r: random.Random, order: Order, plant
     if order.channel != "AFN":
         return
     for it in order.items:
-        b.day.ledger.append(LedgerRow(ship, order.mkt, it.product, "Shipments", order.shipment_id,
-                                      -it.quantity, order.fc, "SELLABLE"))
+        b.day.ledger.append(
+            LedgerRow(
+                ship,
+                order.mkt,
+                it.product,
+                "Shipments",
+                order.shipment_id,
+                -it.quantity,
+                order.fc,
+                "SELLABLE",
+            )
+        )
     if planted in ("refund_without_return", "return_not_restocked"):
         _planted_refund(ctx, b, r, order, planted)
     elif planted == "fee_overcharge":
         it = order.items[0]
         expected = fulfillment_fee(it.product.tier, order.mkt.currency, ship.date())
-        b.plant(planted, order.mkt, it.product, it.quantity,
-                (it.fee_per_unit - expected) * it.quantity, posted,
-                {"order_id": order.order_id, "order_item_id": it.order_item_id,
-                 "posted_date": posted.isoformat(), "size_tier": it.product.tier,
-                 "charged_fee_per_unit": str(it.fee_per_unit), "expected_fee_per_unit": str(expected)})
+        b.plant(
+            planted,
+            order.mkt,
+            it.product,
+            it.quantity,
+            (it.fee_per_unit - expected) * it.quantity,
+            posted,
+            {
+                "order_id": order.order_id,
+                "order_item_id": it.order_item_id,
+                "posted_date": posted.isoformat(),
+                "size_tier": it.product.tier,
+                "charged_fee_per_unit": str(it.fee_per_unit),
+                "expected_fee_per_unit": str(expected),
+            },
+        )
     else:
         for it in order.items:
             _natural_return(ctx, b, r, order, it)
 
 
-def _return_row(ctx: Context, b: DayBuilder, r: random.Random, order: Order, it: Item, qty: int,
-                when: datetime, disposition: str) -> ReturnRow:
-    row = ReturnRow(when, order.mkt, order.order_id, it.product, qty,
-                    r.choice(FULFILLMENT_CENTERS[order.mkt.marketplace_id]), disposition,
-                    r.choice(RETURN_REASONS), "Unit returned to inventory",
-                    ctx.ids.lpn(b.serial("lpn")), r.choice(COMMENTS))
+def _return_row(
+    ctx: Context,
+    b: DayBuilder,
+    r: random.Random,
+    order: Order,
+    it: Item,
+    qty: int,
+    when: datetime,
+    disposition: str,
+) -> ReturnRow:
+    row = ReturnRow(
+        when,
+        order.mkt,
+        order.order_id,
+        it.product,
+        qty,
+        r.choice(FULFILLMENT_CENTERS[order.mkt.marketplace_id]),
+        disposition,
+        r.choice(RETURN_REASONS),
+        "Unit returned to inventory",
+        ctx.ids.lpn(b.serial("lpn")),
+        r.choice(COMMENTS),
+    )
     b.day.returns.append(row)
     return row
 
@@ -142,26 +228,36 @@ def _natural_return(ctx: Context, b: DayBuilder, r: random.Random, order: Order,
     if x < 0.06:
         qty = r.randint(1, it.quantity)
         returned = order.ship_time + timedelta(days=r.randint(5, 35), seconds=r.randint(0, 86_399))
-        refunded = max(order.ship_time + timedelta(hours=2),
-                       returned - timedelta(seconds=r.randint(0, 2 * 86_400)))
+        refunded = max(
+            order.ship_time + timedelta(hours=2), returned - timedelta(seconds=r.randint(0, 2 * 86_400))
+        )
         disposition = r.choices([d for d, _ in DISPOSITIONS], weights=[w for _, w in DISPOSITIONS])[0]
         if returned >= ctx.anchor:
             return
         refund_id = ctx.ids.refund_id(b.serial("refund"))
         b.day.finance.append(refund_event(order, it, qty, refund_id, refunded))
         row = _return_row(ctx, b, r, order, it, qty, returned, disposition)
-        b.day.ledger.append(LedgerRow(returned, order.mkt, it.product, "CustomerReturns", row.lpn,
-                                      qty, row.fc, disposition))
+        b.day.ledger.append(
+            LedgerRow(returned, order.mkt, it.product, "CustomerReturns", row.lpn, qty, row.fc, disposition)
+        )
     elif x < 0.07:
         qty = it.quantity
         refunded = order.ship_time + timedelta(days=r.randint(3, 10), seconds=r.randint(0, 86_399))
         approved = refunded + timedelta(days=r.randint(45, 55), seconds=r.randint(0, 86_399))
         if approved >= ctx.anchor:
             return
-        b.day.finance.append(refund_event(order, it, qty, ctx.ids.refund_id(b.serial("refund")),
-                                          refunded))
-        reimburse(ctx, b, order.mkt, it.product, approved, "CustomerReturn", qty, unit_value(it),
-                  order_id=order.order_id)
+        b.day.finance.append(refund_event(order, it, qty, ctx.ids.refund_id(b.serial("refund")), refunded))
+        reimburse(
+            ctx,
+            b,
+            order.mkt,
+            it.product,
+            approved,
+            "CustomerReturn",
+            qty,
+            unit_value(it),
+            order_id=order.order_id,
+        )
 
 
 def _planted_refund(ctx: Context, b: DayBuilder, r: random.Random, order: Order, kind: str) -> None:
@@ -170,36 +266,80 @@ def _planted_refund(ctx: Context, b: DayBuilder, r: random.Random, order: Order,
     refunded = order.ship_time + timedelta(days=r.randint(3, 10), seconds=r.randint(0, 86_399))
     refund_id = ctx.ids.refund_id(b.serial("refund"))
     b.day.finance.append(refund_event(order, it, it.quantity, refund_id, refunded))
-    evidence = {"order_id": order.order_id, "order_item_id": it.order_item_id,
-                "refund_id": refund_id, "refund_date": refunded.isoformat(),
-                "shipment_id": order.shipment_id}
+    evidence = {
+        "order_id": order.order_id,
+        "order_item_id": it.order_item_id,
+        "refund_id": refund_id,
+        "refund_date": refunded.isoformat(),
+        "shipment_id": order.shipment_id,
+    }
     if kind == "return_not_restocked":
         returned = refunded + timedelta(days=r.randint(2, 6))
-        row = _return_row(ctx, b, r, order, it, it.quantity, min(returned, ctx.anchor - timedelta(
-            hours=1)), "SELLABLE")
+        row = _return_row(
+            ctx, b, r, order, it, it.quantity, min(returned, ctx.anchor - timedelta(hours=1)), "SELLABLE"
+        )
         evidence["license_plate_number"] = row.lpn
         evidence["return_date"] = row.time.isoformat()
     b.plant(kind, order.mkt, it.product, it.quantity, unit_value(it) * it.quantity, refunded, evidence)
 
 
-REIMBURSEMENT_TYPES = {"Lost_Warehouse": "WAREHOUSE_LOST", "Damaged_Warehouse": "WAREHOUSE_DAMAGE",
-                       "Lost_Inbound": "MISSING_FROM_INBOUND",
-                       "CustomerReturn": "FREE_REPLACEMENT_REFUND_ITEMS",
-                       "Reimbursement_Reversal": "REVERSAL_REIMBURSEMENT"}
+REIMBURSEMENT_TYPES = {
+    "Lost_Warehouse": "WAREHOUSE_LOST",
+    "Damaged_Warehouse": "WAREHOUSE_DAMAGE",
+    "Lost_Inbound": "MISSING_FROM_INBOUND",
+    "CustomerReturn": "FREE_REPLACEMENT_REFUND_ITEMS",
+    "Reimbursement_Reversal": "REVERSAL_REIMBURSEMENT",
+}
 
 
-def reimburse(ctx: Context, b: DayBuilder, mkt: Marketplace, product: Product, approved: datetime,
-              reason: str, qty: int, per_unit: Decimal, order_id: str = "", original: str = "",
-              original_type: str = "") -> ReimbRow:
+def reimburse(
+    ctx: Context,
+    b: DayBuilder,
+    mkt: Marketplace,
+    product: Product,
+    approved: datetime,
+    reason: str,
+    qty: int,
+    per_unit: Decimal,
+    order_id: str = "",
+    original: str = "",
+    original_type: str = "",
+) -> ReimbRow:
     """A cash reimbursement: a GET_FBA_REIMBURSEMENTS_DATA row and its AdjustmentEvent.
     A reversal has negative quantity and total (per-unit amount stays positive)."""
     rid = ctx.ids.reimbursement_id(b.serial("reimbursement"))
     total = q2(per_unit) * qty
     case = ctx.ids.case_id(b.serial("case")) if reason == "Lost_Inbound" else ""
-    row = ReimbRow(approved, mkt, rid, case, order_id, reason, product, "New", q2(per_unit), total,
-                   qty, 0, original, original_type)
+    row = ReimbRow(
+        approved,
+        mkt,
+        rid,
+        case,
+        order_id,
+        reason,
+        product,
+        "New",
+        q2(per_unit),
+        total,
+        qty,
+        0,
+        original,
+        original_type,
+    )
     b.day.reimbursements.append(row)
-    b.day.finance.append(adjustment_event(
-        mkt, REIMBURSEMENT_TYPES[reason], approved, product.sku, product.fnsku, product.asin,
-        product.title, qty, q2(per_unit), total, rid))
+    b.day.finance.append(
+        adjustment_event(
+            mkt,
+            REIMBURSEMENT_TYPES[reason],
+            approved,
+            product.sku,
+            product.fnsku,
+            product.asin,
+            product.title,
+            qty,
+            q2(per_unit),
+            total,
+            rid,
+        )
+    )
     return row

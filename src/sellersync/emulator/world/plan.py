@@ -25,9 +25,16 @@ SIZES = {"small": 400, "medium": 20_000, "large": 1_200_000}
 PLANT_COUNT = {"clean": 0, "typical": 3, "messy": 8}
 ORDER_PLANTS = ("refund_without_return", "return_not_restocked", "fee_overcharge")
 WAREHOUSE_PLANTS = ("lost_in_warehouse", "damaged_in_warehouse", "under_reimbursement")
-DISCREPANCY_TYPES = ("lost_in_warehouse", "damaged_in_warehouse", "refund_without_return",
-                     "return_not_restocked", "inbound_shortage", "removal_lost", "fee_overcharge",
-                     "under_reimbursement")
+DISCREPANCY_TYPES = (
+    "lost_in_warehouse",
+    "damaged_in_warehouse",
+    "refund_without_return",
+    "return_not_restocked",
+    "inbound_shortage",
+    "removal_lost",
+    "fee_overcharge",
+    "under_reimbursement",
+)
 PLANTED_SEQ = 90_000  # order sequence numbers of planted orders start here
 INBOUND_CYCLE_DAYS = 28
 REMOVAL_CYCLE_DAYS = 25
@@ -181,8 +188,15 @@ def _ages(r_seed: int, kind: str, count: int) -> list[int]:
     return ages + [r.randint(65, 115), r.randint(70, 110), r.randint(18, 50), r.randint(25, 45)]
 
 
-def build_plan(seed: int, scenario: str, size: str | int, region: str,
-               marketplaces: tuple[Marketplace, ...], history: History, ids: IdFactory) -> Plan:
+def build_plan(
+    seed: int,
+    scenario: str,
+    size: str | int,
+    region: str,
+    marketplaces: tuple[Marketplace, ...],
+    history: History,
+    ids: IdFactory,
+) -> Plan:
     total = resolve_size(size)
     catalog = build_catalog(seed, region, catalog_size(total))
     plants: list[Plant] = []
@@ -203,18 +217,31 @@ def build_plan(seed: int, scenario: str, size: str | int, region: str,
     return plan
 
 
-def expected_units(plan: Plan, mkt: Marketplace, product: Product, first: int, last: int,
-                   marketplaces: tuple[Marketplace, ...]) -> Decimal:
+def expected_units(
+    plan: Plan,
+    mkt: Marketplace,
+    product: Product,
+    first: int,
+    last: int,
+    marketplaces: tuple[Marketplace, ...],
+) -> Decimal:
     share = Decimal(MARKET_WEIGHT[mkt.marketplace_id]) / sum(
-        MARKET_WEIGHT[m.marketplace_id] for m in marketplaces)
+        MARKET_WEIGHT[m.marketplace_id] for m in marketplaces
+    )
     weight = Decimal(product.demand_weight) / sum(p.demand_weight for p in plan.catalog)
     per_item = min(Decimal(1), weight * Decimal("1.3"))
-    orders = sum(plan.day_counts[max(0, first):max(0, min(last, len(plan.day_counts)))])
+    orders = sum(plan.day_counts[max(0, first) : max(0, min(last, len(plan.day_counts)))])
     return Decimal(orders) * share * per_item * UNITS_PER_ORDER / Decimal("1.3")
 
 
-def _plan_inbound(seed: int, scenario: str, plan: Plan, marketplaces: tuple[Marketplace, ...],
-                  history: History, ids: IdFactory) -> None:
+def _plan_inbound(
+    seed: int,
+    scenario: str,
+    plan: Plan,
+    marketplaces: tuple[Marketplace, ...],
+    history: History,
+    ids: IdFactory,
+) -> None:
     serial = 0
     for m_index, mkt in enumerate(marketplaces):
         r = rng(seed, "inbound", mkt.marketplace_id)
@@ -241,16 +268,31 @@ def _plan_inbound(seed: int, scenario: str, plan: Plan, marketplaces: tuple[Mark
                     item.received -= short
                     item.reimbursed = short
                     item.reimbursed_at = when
-            plan.inbound.append(InboundShipment(
-                serial, ids.inbound_shipment_id(serial * 8 + m_index), mkt,
-                r.choice(FULFILLMENT_CENTERS[mkt.marketplace_id]), arrival_day,
-                shipped - timedelta(days=r.randint(2, 5)), shipped, arrival, items))
+            plan.inbound.append(
+                InboundShipment(
+                    serial,
+                    ids.inbound_shipment_id(serial * 8 + m_index),
+                    mkt,
+                    r.choice(FULFILLMENT_CENTERS[mkt.marketplace_id]),
+                    arrival_day,
+                    shipped - timedelta(days=r.randint(2, 5)),
+                    shipped,
+                    arrival,
+                    items,
+                )
+            )
             serial += 1
             cycle += 1
 
 
-def _plan_removals(seed: int, scenario: str, plan: Plan, marketplaces: tuple[Marketplace, ...],
-                   history: History, ids: IdFactory) -> None:
+def _plan_removals(
+    seed: int,
+    scenario: str,
+    plan: Plan,
+    marketplaces: tuple[Marketplace, ...],
+    history: History,
+    ids: IdFactory,
+) -> None:
     serial = 0
     for mkt in marketplaces:
         r = rng(seed, "removals", mkt.marketplace_id)
@@ -262,24 +304,39 @@ def _plan_removals(seed: int, scenario: str, plan: Plan, marketplaces: tuple[Mar
             if scenario == "messy" and r.random() < 0.15:
                 for line in lines:
                     line.cancelled = line.requested
-            plan.removals.append(RemovalOrder(
-                serial, ids.removal_order_id(serial), mkt,
-                "Return" if r.random() < 0.6 else "Disposal", day, requested,
-                requested + timedelta(days=r.randint(3, 9), hours=r.randint(0, 12)), lines,
-                r.choice(FULFILLMENT_CENTERS[mkt.marketplace_id])))
+            plan.removals.append(
+                RemovalOrder(
+                    serial,
+                    ids.removal_order_id(serial),
+                    mkt,
+                    "Return" if r.random() < 0.6 else "Disposal",
+                    day,
+                    requested,
+                    requested + timedelta(days=r.randint(3, 9), hours=r.randint(0, 12)),
+                    lines,
+                    r.choice(FULFILLMENT_CENTERS[mkt.marketplace_id]),
+                )
+            )
             serial += 1
             day += REMOVAL_CYCLE_DAYS + r.randint(-4, 4)
 
 
-def _plant_inbound_and_removals(seed: int, n: int, plan: Plan,
-                                marketplaces: tuple[Marketplace, ...], history: History) -> None:
+def _plant_inbound_and_removals(
+    seed: int, n: int, plan: Plan, marketplaces: tuple[Marketplace, ...], history: History
+) -> None:
     r = rng(seed, "plant-inbound-removal")
     anchor = history.anchor
     for i, age in enumerate(_ages(seed, "inbound_shortage", n)):
         target = anchor - age * DAY
-        candidates = [s for s in plan.inbound if s.serial > 1 and not s.planted
-                      and s.closed < anchor and all(it.reimbursed == 0 for it in s.items)
-                      and s.mkt == marketplaces[i % len(marketplaces)]]
+        candidates = [
+            s
+            for s in plan.inbound
+            if s.serial > 1
+            and not s.planted
+            and s.closed < anchor
+            and all(it.reimbursed == 0 for it in s.items)
+            and s.mkt == marketplaces[i % len(marketplaces)]
+        ]
         if not candidates:
             continue
         ship = min(candidates, key=lambda s: (abs((s.arrival - target).days), s.serial))
@@ -289,9 +346,15 @@ def _plant_inbound_and_removals(seed: int, n: int, plan: Plan,
         plan.plants.append(Plant("inbound_shortage", i, ship.arrival_day, ship.mkt))
     for i, age in enumerate(_ages(seed, "removal_lost", n)):
         target = anchor - age * DAY
-        orders = [o for o in plan.removals if o.order_type == "Return" and not o.planted
-                      and o.completed < anchor and all(ln.cancelled == 0 for ln in o.lines)
-                      and o.mkt == marketplaces[i % len(marketplaces)]]
+        orders = [
+            o
+            for o in plan.removals
+            if o.order_type == "Return"
+            and not o.planted
+            and o.completed < anchor
+            and all(ln.cancelled == 0 for ln in o.lines)
+            and o.mkt == marketplaces[i % len(marketplaces)]
+        ]
         if not orders:
             continue
         order = min(orders, key=lambda o: (abs((o.done - target).days), o.serial))
@@ -301,14 +364,16 @@ def _plant_inbound_and_removals(seed: int, n: int, plan: Plan,
         plan.plants.append(Plant("removal_lost", i, order.request_day, order.mkt))
 
 
-BAD_ROW_REPORTS = ("GET_FBA_REIMBURSEMENTS_DATA", "GET_LEDGER_DETAIL_VIEW_DATA",
-                   "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA",
-                   "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL",
-                   "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL")
+BAD_ROW_REPORTS = (
+    "GET_FBA_REIMBURSEMENTS_DATA",
+    "GET_LEDGER_DETAIL_VIEW_DATA",
+    "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA",
+    "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL",
+    "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL",
+)
 
 
-def _plan_bad_rows(seed: int, plan: Plan, marketplaces: tuple[Marketplace, ...],
-                   history: History) -> None:
+def _plan_bad_rows(seed: int, plan: Plan, marketplaces: tuple[Marketplace, ...], history: History) -> None:
     r = rng(seed, "bad-rows")
     for i, report_type in enumerate(BAD_ROW_REPORTS):
         day = r.randint(30, history.days - 10)

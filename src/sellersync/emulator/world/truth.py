@@ -40,8 +40,13 @@ class Acc:
         self.money: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         self.by_mkt: dict[str, Acc] = {}
 
-    def add(self, mkt_id: str | None, rows: int = 1, ints: dict[str, int] | None = None,
-            money: dict[str, tuple[str, Decimal]] | None = None) -> None:
+    def add(
+        self,
+        mkt_id: str | None,
+        rows: int = 1,
+        ints: dict[str, int] | None = None,
+        money: dict[str, tuple[str, Decimal]] | None = None,
+    ) -> None:
         self.rows += rows
         for k, v in (ints or {}).items():
             self.ints[k] += v
@@ -65,9 +70,21 @@ class TruthPass:
     def __init__(self, world: World) -> None:
         self.world = world
         anchor = world.anchor
-        self.reports: dict[str, Acc] = {rt: Acc() for rt in REPORT_DATE_COLUMN if rt in (
-            ALL_ORDERS_BY_UPDATE, ALL_ORDERS_BY_DATE, SHIPMENTS, RETURNS, REIMBURSEMENTS, LEDGER,
-            REMOVAL_ORDERS, REMOVAL_SHIPMENTS)}
+        self.reports: dict[str, Acc] = {
+            rt: Acc()
+            for rt in REPORT_DATE_COLUMN
+            if rt
+            in (
+                ALL_ORDERS_BY_UPDATE,
+                ALL_ORDERS_BY_DATE,
+                SHIPMENTS,
+                RETURNS,
+                REIMBURSEMENTS,
+                LEDGER,
+                REMOVAL_ORDERS,
+                REMOVAL_SHIPMENTS,
+            )
+        }
         self.orders = Acc()
         self.finance: dict[str, Acc] = defaultdict(Acc)
         self.balances: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -87,12 +104,17 @@ class TruthPass:
                 canceled = o.status == "Canceled"
                 for it in o.items:
                     for rt in (ALL_ORDERS_BY_UPDATE, ALL_ORDERS_BY_DATE):
-                        self.reports[rt].add(mid, ints={"quantity": 0 if canceled else it.quantity},
-                                             money={} if canceled else
-                                             {"item_price_total": (cur, it.item_price)})
+                        self.reports[rt].add(
+                            mid,
+                            ints={"quantity": 0 if canceled else it.quantity},
+                            money={} if canceled else {"item_price_total": (cur, it.item_price)},
+                        )
                     if o.channel == "AFN" and o.ship_time is not None:
-                        self.reports[SHIPMENTS].add(mid, ints={"quantity_shipped": it.quantity},
-                                                    money={"item_price_total": (cur, it.item_price)})
+                        self.reports[SHIPMENTS].add(
+                            mid,
+                            ints={"quantity_shipped": it.quantity},
+                            money={"item_price_total": (cur, it.item_price)},
+                        )
                     if o.channel == "AFN" and o.status == "Pending":
                         self.reserved[(mid, it.product.sku)] += it.quantity
             for ret in day.returns:
@@ -103,7 +125,8 @@ class TruthPass:
                     self.reports[REIMBURSEMENTS].add(
                         rb.mkt.marketplace_id,
                         ints={"quantity_reimbursed_total": rb.qty_cash + rb.qty_inventory},
-                        money={"amount_total": (rb.mkt.currency, rb.total)})
+                        money={"amount_total": (rb.mkt.currency, rb.total)},
+                    )
             for lg in day.ledger:
                 if lg.time < anchor:
                     key = (lg.mkt.marketplace_id, lg.product.sku)
@@ -119,19 +142,26 @@ class TruthPass:
                 self.finance[ev.list_name].add(mid, money={"amount_total": (cur, amount)})
                 for meta, p in firsts.get(mid, []):
                     if p.start <= ev.time < p.end:
-                        self.settlement[meta.settlement_id].add(mid, rows=len(lines),
-                                                                money={"total": (cur, amount)})
+                        self.settlement[meta.settlement_id].add(
+                            mid, rows=len(lines), money={"total": (cur, amount)}
+                        )
                         break
             for bad in day.bad:
                 if bad.time < anchor:
                     acc = self.reports[bad.report_type]
                     acc.bad_rows += 1
                     acc.by_mkt.setdefault(bad.mkt.marketplace_id, Acc()).bad_rows += 1
-                    self.bad.append({"report_type": bad.report_type,
-                                     "marketplace_id": bad.mkt.marketplace_id,
-                                     "report_date": bad.time.isoformat(), "column": bad.column,
-                                     "value": bad.cells.get(bad.column, ""), "reason": bad.reason,
-                                     "cells": dict(bad.cells)})
+                    self.bad.append(
+                        {
+                            "report_type": bad.report_type,
+                            "marketplace_id": bad.mkt.marketplace_id,
+                            "report_date": bad.time.isoformat(),
+                            "column": bad.column,
+                            "value": bad.cells.get(bad.column, ""),
+                            "reason": bad.reason,
+                            "cells": dict(bad.cells),
+                        }
+                    )
             self.planted.extend(day.planted)
         self._removals()
         self.inventory = self._inventory()
@@ -146,8 +176,9 @@ class TruthPass:
             for line in order.lines:
                 done = line.requested - line.cancelled if status == "Completed" else 0
                 fee = removal_fee(line.product.tier) * done if status == "Completed" else Decimal(0)
-                self.reports[REMOVAL_ORDERS].add(mid, ints={"requested_quantity": line.requested},
-                                                 money={"removal_fee_total": (cur, fee)})
+                self.reports[REMOVAL_ORDERS].add(
+                    mid, ints={"requested_quantity": line.requested}, money={"removal_fee_total": (cur, fee)}
+                )
                 shipped = done - line.lost
                 if order.order_type == "Return" and status == "Completed" and shipped > 0:
                     self.reports[REMOVAL_SHIPMENTS].add(mid, ints={"quantity_shipped": shipped})
@@ -166,14 +197,20 @@ class TruthPass:
                     if status in ("WORKING", "SHIPPED"):
                         inbound[it.product.sku][status] += it.shipped
                     elif status == "RECEIVING":
-                        inbound[it.product.sku][status] += it.shipped - ship.received_before(
-                            it, w.anchor)
+                        inbound[it.product.sku][status] += it.shipped - ship.received_before(it, w.anchor)
             rows = []
             for p in sorted(w.plan.catalog, key=lambda p: p.sku):
                 key = (mid, p.sku)
-                rows.append(inventory_summary_json(
-                    p, p.title, dict(self.balances.get(key, {})), self.reserved.get(key, 0),
-                    dict(inbound.get(p.sku, {})), self.last_move.get(key, w.history.start)))
+                rows.append(
+                    inventory_summary_json(
+                        p,
+                        p.title,
+                        dict(self.balances.get(key, {})),
+                        self.reserved.get(key, 0),
+                        dict(inbound.get(p.sku, {})),
+                        self.last_move.get(key, w.history.start),
+                    )
+                )
             out[mid] = rows
         return out
 
@@ -183,48 +220,69 @@ class TruthPass:
         for d in self.planted:
             entry = dict(d)
             entry["amount"] = str(q2(Decimal(d["amount"])))
-            entry["window"] = claim_window(d["type"], w.region,
-                                           _date(d["event_date"]), w.anchor)
+            entry["window"] = claim_window(d["type"], w.region, _date(d["event_date"]), w.anchor)
             discrepancies.append(entry)
         discrepancies.sort(key=lambda e: (e["type"], e["event_date"], e["marketplace_id"], e["sku"]))
         totals: dict[str, Any] = {rt: acc.as_dict() for rt, acc in self.reports.items()}
         totals["orders"] = _orders_dict(self.orders)
-        totals["financial_events"] = {name: _events_dict(acc)
-                                      for name, acc in sorted(self.finance.items())}
+        totals["financial_events"] = {name: _events_dict(acc) for name, acc in sorted(self.finance.items())}
         settle = Acc()
         for meta in w.settlements():
             acc = self.settlement[meta.settlement_id]
-            settle.add(meta.marketplace_id, rows=1, ints={"lines": acc.rows},
-                       money={"total_amount": (_currency(w, meta.marketplace_id),
-                                               sum(acc.money["total"].values(), Decimal(0)))})
+            settle.add(
+                meta.marketplace_id,
+                rows=1,
+                ints={"lines": acc.rows},
+                money={
+                    "total_amount": (
+                        _currency(w, meta.marketplace_id),
+                        sum(acc.money["total"].values(), Decimal(0)),
+                    )
+                },
+            )
         sd = settle.as_dict()
         sd["settlements"] = sd.pop("rows")
         sd.pop("bad_rows", None)
         totals["settlements"] = sd
-        totals["inventory"] = {mid: {"skus": len(rows),
-                                     "fulfillable": sum(r["inventoryDetails"]["fulfillableQuantity"]
-                                                        for r in rows),
-                                     "total": sum(r["totalQuantity"] for r in rows)}
-                               for mid, rows in sorted(self.inventory.items())}
+        totals["inventory"] = {
+            mid: {
+                "skus": len(rows),
+                "fulfillable": sum(r["inventoryDetails"]["fulfillableQuantity"] for r in rows),
+                "total": sum(r["totalQuantity"] for r in rows),
+            }
+            for mid, rows in sorted(self.inventory.items())
+        }
         totals["inbound_shipments"] = _inbound_totals(w)
         counts = {t: sum(1 for d in discrepancies if d["type"] == t) for t in DISCREPANCY_TYPES}
         return {
-            "world": {"seed": w.seed, "scenario": w.scenario, "size": w.size,
-                      "orders_total": w.plan.orders_total, "anchor": w.anchor.isoformat(),
-                      "history_start": w.history.start.isoformat(), "region": w.region,
-                      "seller_id": w.seller_id,
-                      "marketplaces": [{"marketplace_id": m.marketplace_id,
-                                        "country_code": m.country_code, "currency": m.currency,
-                                        "name": m.name, "date_style": m.date_style,
-                                        "decimal_comma": m.decimal_comma, "charset": m.charset}
-                                       for m in w.marketplaces]},
+            "world": {
+                "seed": w.seed,
+                "scenario": w.scenario,
+                "size": w.size,
+                "orders_total": w.plan.orders_total,
+                "anchor": w.anchor.isoformat(),
+                "history_start": w.history.start.isoformat(),
+                "region": w.region,
+                "seller_id": w.seller_id,
+                "marketplaces": [
+                    {
+                        "marketplace_id": m.marketplace_id,
+                        "country_code": m.country_code,
+                        "currency": m.currency,
+                        "name": m.name,
+                        "date_style": m.date_style,
+                        "decimal_comma": m.decimal_comma,
+                        "charset": m.charset,
+                    }
+                    for m in w.marketplaces
+                ],
+            },
             "report_date_columns": dict(REPORT_DATE_COLUMN),
             "totals": totals,
             "discrepancy_counts": counts,
             "discrepancies": discrepancies,
             "bad_rows": self.bad,
         }
-
 
 
 def _date(text: str) -> Any:
@@ -261,9 +319,14 @@ def _inbound_totals(w: World) -> dict[str, Any]:
         if ship.created >= w.anchor:
             continue
         received = sum(ship.received_before(it, w.anchor) for it in ship.items)
-        acc.add(ship.mkt.marketplace_id, ints={
-            "items": len(ship.items), "quantity_shipped": sum(it.shipped for it in ship.items),
-            "quantity_received": received})
+        acc.add(
+            ship.mkt.marketplace_id,
+            ints={
+                "items": len(ship.items),
+                "quantity_shipped": sum(it.shipped for it in ship.items),
+                "quantity_received": received,
+            },
+        )
     d = acc.as_dict()
     d["shipments"] = d.pop("rows")
     d.pop("bad_rows", None)

@@ -51,14 +51,28 @@ from .reports import (
 T = TypeVar("T")
 ORDER_LOOKBACK = 3  # an order's last update and shipment happen within 3 days of its purchase
 RETURN_LOOKBACK = 40
-REPORT_TYPES = (ALL_ORDERS_BY_UPDATE, ALL_ORDERS_BY_DATE, SHIPMENTS, RETURNS, REIMBURSEMENTS, LEDGER,
-                REMOVAL_ORDERS, REMOVAL_SHIPMENTS)
+REPORT_TYPES = (
+    ALL_ORDERS_BY_UPDATE,
+    ALL_ORDERS_BY_DATE,
+    SHIPMENTS,
+    RETURNS,
+    REIMBURSEMENTS,
+    LEDGER,
+    REMOVAL_ORDERS,
+    REMOVAL_SHIPMENTS,
+)
 CACHE_ORDER_BUDGET = 60_000  # orders kept in the day cache
 
 
 class World:
-    def __init__(self, seed: int = 1, scenario: str = "typical", size: str | int = "small",
-                 anchor: datetime | None = None, region: str = "NA") -> None:
+    def __init__(
+        self,
+        seed: int = 1,
+        scenario: str = "typical",
+        size: str | int = "small",
+        anchor: datetime | None = None,
+        region: str = "NA",
+    ) -> None:
         if scenario not in PLANT_COUNT:
             raise ValueError(f"unknown scenario {scenario!r}")
         if region not in REGIONS:
@@ -68,13 +82,11 @@ class World:
         self.size = size
         self.region = region
         self.anchor = utc_midnight(anchor)
-        self.marketplaces: tuple[Marketplace, ...] = REGIONS[region]
+        self.marketplaces: Sequence[Marketplace] = REGIONS[region]
         self.history = History(self.anchor)
         self.ids = IdFactory(seed)
-        self.plan = build_plan(seed, scenario, size, region, self.marketplaces, self.history,
-                               self.ids)
-        self.ctx = Context(seed, scenario, region, self.marketplaces, self.history, self.ids,
-                           self.plan)
+        self.plan = build_plan(seed, scenario, size, region, self.marketplaces, self.history, self.ids)
+        self.ctx = Context(seed, scenario, region, self.marketplaces, self.history, self.ids, self.plan)
         r = rng(seed, "seller")
         self.seller_id = "A" + "".join(r.choice(ALNUM) for _ in range(13))
         self.refresh_token = "Atzr|" + hashlib.sha256(f"refresh-{seed}".encode()).hexdigest()
@@ -103,8 +115,13 @@ class World:
         for index in range(self.history.days):
             yield self.day(index)
 
-    def _merge(self, start: datetime, end: datetime, lookback: int,
-               extract: Callable[[Day], Iterable[tuple[datetime, str, T]]]) -> Iterator[T]:
+    def _merge(
+        self,
+        start: datetime,
+        end: datetime,
+        lookback: int,
+        extract: Callable[[Day], Iterable[tuple[datetime, str, T]]],
+    ) -> Iterator[T]:
         """Records with start <= time < min(end, anchor), sorted by (time, key), streamed."""
         end = min(end, self.anchor)
         if end <= start:
@@ -125,8 +142,9 @@ class World:
         return next((m for m in self.marketplaces if m.marketplace_id == marketplace_id), None)
 
     # --- Reports API --------------------------------------------------------------------------------
-    def report_table(self, report_type: str, marketplace_ids: Sequence[str], start: datetime,
-                     end: datetime) -> ReportTable:
+    def report_table(
+        self, report_type: str, marketplace_ids: Sequence[str], start: datetime, end: datetime
+    ) -> ReportTable:
         if report_type not in REPORT_TYPES:
             raise KeyError(report_type)
         mkts = [m for m in (self._mkt(i) for i in marketplace_ids) if m is not None]
@@ -135,8 +153,9 @@ class World:
         rows = self._rows(report_type, wanted, Formatter(report_type, doc_mkt), start, end)
         return ReportTable(HEADERS[report_type], rows, doc_mkt.charset)
 
-    def _rows(self, rt: str, wanted: set[str], f: Formatter, start: datetime,
-              end: datetime) -> Iterator[list[str]]:
+    def _rows(
+        self, rt: str, wanted: set[str], f: Formatter, start: datetime, end: datetime
+    ) -> Iterator[list[str]]:
         header = HEADERS[rt]
 
         def with_bad(day: Day) -> Iterator[tuple[datetime, str, Any]]:
@@ -145,12 +164,18 @@ class World:
                     yield bad.time, "~bad", bad
 
         if rt in (ALL_ORDERS_BY_UPDATE, ALL_ORDERS_BY_DATE, SHIPMENTS):
+
             def orders(day: Day) -> Iterator[tuple[datetime, str, Any]]:
                 for o in day.orders:
                     if o.mkt.marketplace_id not in wanted:
                         continue
-                    when = (o.last_updated if rt == ALL_ORDERS_BY_UPDATE else
-                            o.purchase if rt == ALL_ORDERS_BY_DATE else o.ship_time)
+                    when = (
+                        o.last_updated
+                        if rt == ALL_ORDERS_BY_UPDATE
+                        else o.purchase
+                        if rt == ALL_ORDERS_BY_DATE
+                        else o.ship_time
+                    )
                     if when is not None and (rt != SHIPMENTS or o.channel == "AFN"):
                         yield when, o.order_id, o
                 yield from with_bad(day)
@@ -163,6 +188,7 @@ class World:
                 else:
                     yield bad_row(header, rec)
         elif rt in (RETURNS, REIMBURSEMENTS, LEDGER):
+
             def records(day: Day) -> Iterator[tuple[datetime, str, Any]]:
                 if rt == RETURNS:
                     for ret in day.returns:
@@ -180,15 +206,16 @@ class World:
 
             lookback = RETURN_LOOKBACK if rt == RETURNS else HORIZON_DAYS
             fmt: Callable[[Formatter, Any], list[str]] = (
-                return_row if rt == RETURNS else reimbursement_row if rt == REIMBURSEMENTS
-                else ledger_row)
+                return_row if rt == RETURNS else reimbursement_row if rt == REIMBURSEMENTS else ledger_row
+            )
             for rec in self._merge(start, end, lookback, records):
                 yield bad_row(header, rec) if hasattr(rec, "cells") else fmt(f, rec)
         else:
             yield from self._removal_rows(rt, wanted, f, start, end)
 
-    def _removal_rows(self, rt: str, wanted: set[str], f: Formatter, start: datetime,
-                      end: datetime) -> Iterator[list[str]]:
+    def _removal_rows(
+        self, rt: str, wanted: set[str], f: Formatter, start: datetime, end: datetime
+    ) -> Iterator[list[str]]:
         end = min(end, self.anchor)
         keyed = []
         for order in self.plan.removals:
@@ -216,8 +243,14 @@ class World:
                 offset = rng(self.seed, "settlement-offset", mkt.marketplace_id).randint(0, 86_399)
                 for p in settlement_periods(self.history, mkt.marketplace_id, offset):
                     sid = self.ids.settlement_id(m_index * 10_000 + p.index)
-                    out.append((SettlementMeta(sid, mkt.marketplace_id, p.start, p.end,
-                                               p.deposit_date, p.created), p))
+                    out.append(
+                        (
+                            SettlementMeta(
+                                sid, mkt.marketplace_id, p.start, p.end, p.deposit_date, p.created
+                            ),
+                            p,
+                        )
+                    )
             out.sort(key=lambda mp: (mp[0].start, mp[0].marketplace_id))
             self._periods = out
         return self._periods
@@ -242,10 +275,13 @@ class World:
         f = Formatter(SETTLEMENT, mkt)
 
         def rows() -> Iterator[list[str]]:
-            total = sum((line.amount for ev in self.settlement_events(meta)
-                         for line in settlement_lines(ev)), start=Decimal(0))
-            yield settlement_summary(f, meta.settlement_id, meta.start, meta.end, meta.deposit_date,
-                                     total, mkt.currency)
+            total = sum(
+                (line.amount for ev in self.settlement_events(meta) for line in settlement_lines(ev)),
+                start=Decimal(0),
+            )
+            yield settlement_summary(
+                f, meta.settlement_id, meta.start, meta.end, meta.deposit_date, total, mkt.currency
+            )
             for ev in self.settlement_events(meta):
                 for line in settlement_lines(ev):
                     yield settlement_line(f, meta.settlement_id, mkt.name, line, ev.time)
@@ -253,9 +289,15 @@ class World:
         return ReportTable(HEADERS[SETTLEMENT], rows(), mkt.charset)
 
     # --- Orders API -----------------------------------------------------------------------------------
-    def orders(self, marketplace_ids: Sequence[str], *, created_after: datetime | None = None,
-               created_before: datetime | None = None, last_updated_after: datetime | None = None,
-               last_updated_before: datetime | None = None) -> Sequence[dict[str, Any]]:
+    def orders(
+        self,
+        marketplace_ids: Sequence[str],
+        *,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        last_updated_after: datetime | None = None,
+        last_updated_before: datetime | None = None,
+    ) -> Sequence[dict[str, Any]]:
         wanted = set(marketplace_ids)
         by_created = created_after is not None or created_before is not None
         lo = (created_after if by_created else last_updated_after) or self.history.start
@@ -284,21 +326,24 @@ class World:
         return None
 
     # --- Finances API ---------------------------------------------------------------------------------
-    def financial_events(self, posted_after: datetime,
-                         posted_before: datetime) -> Sequence[tuple[str, dict[str, Any]]]:
+    def financial_events(
+        self, posted_after: datetime, posted_before: datetime
+    ) -> Sequence[tuple[str, dict[str, Any]]]:
         def fin(day: Day) -> Iterator[tuple[datetime, str, FinEvent]]:
             for ev in day.finance:
                 yield ev.time, ev.sort_key, ev
 
-        return [(ev.list_name, ev.payload)
-                for ev in self._merge(posted_after, posted_before, HORIZON_DAYS, fin)]
+        return [
+            (ev.list_name, ev.payload) for ev in self._merge(posted_after, posted_before, HORIZON_DAYS, fin)
+        ]
 
     # --- FBA Inventory, Inbound, Sellers --------------------------------------------------------------
     def inventory_summaries(self, marketplace_id: str) -> Sequence[dict[str, Any]]:
         return self.truth_pass().inventory.get(marketplace_id, [])
 
-    def inbound_shipments(self, marketplace_id: str, updated_after: datetime,
-                          updated_before: datetime) -> Sequence[dict[str, Any]]:
+    def inbound_shipments(
+        self, marketplace_id: str, updated_after: datetime, updated_before: datetime
+    ) -> Sequence[dict[str, Any]]:
         out = []
         for ship in self.plan.inbound:
             if ship.mkt.marketplace_id != marketplace_id or ship.created >= self.anchor:
@@ -327,4 +372,3 @@ class World:
 
     def truth(self) -> dict[str, Any]:
         return self.truth_pass().manifest()
-
