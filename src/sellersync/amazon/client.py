@@ -58,9 +58,7 @@ def parse_datetime(value: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def backoff_delay(
-    attempt: int, base: float, cap: float, rand: Callable[[], float] = random.random
-) -> float:
+def backoff_delay(attempt: int, base: float, cap: float, rand: Callable[[], float] = random.random) -> float:
     """Exponential backoff with full jitter: uniform in [0, min(cap, base·2^(attempt-1))]."""
     if attempt < 1:
         return 0.0
@@ -266,9 +264,7 @@ class SpApiClient:
     # --- Sellers ----------------------------------------------------------------------------------
 
     def get_marketplace_participations(self) -> list[dict[str, Any]]:
-        body = self.request(
-            "getMarketplaceParticipations", "GET", "/sellers/v1/marketplaceParticipations"
-        )
+        body = self.request("getMarketplaceParticipations", "GET", "/sellers/v1/marketplaceParticipations")
         return list(body.get("payload") or [])
 
     # --- Orders v0 --------------------------------------------------------------------------------
@@ -293,9 +289,7 @@ class SpApiClient:
             "CreatedAfter": format_datetime(created_after) if created_after else None,
             "CreatedBefore": format_datetime(created_before) if created_before else None,
             "LastUpdatedAfter": format_datetime(last_updated_after) if last_updated_after else None,
-            "LastUpdatedBefore": (
-                format_datetime(last_updated_before) if last_updated_before else None
-            ),
+            "LastUpdatedBefore": (format_datetime(last_updated_before) if last_updated_before else None),
             "OrderStatuses": _csv(order_statuses) if order_statuses else None,
             "FulfillmentChannels": _csv(fulfillment_channels) if fulfillment_channels else None,
             "MaxResultsPerPage": max_results_per_page,
@@ -348,9 +342,7 @@ class SpApiClient:
 
     def get_report(self, report_id: str) -> dict[str, Any]:
         """The ``Report`` object (processingStatus, reportDocumentId, data times, ...)."""
-        return self.request(
-            "getReport", "GET", f"{REPORTS}/reports/{quote(report_id, safe='')}"
-        )
+        return self.request("getReport", "GET", f"{REPORTS}/reports/{quote(report_id, safe='')}")
 
     def get_reports(
         self,
@@ -390,9 +382,7 @@ class SpApiClient:
 
     def get_report_document(self, document_id: str) -> dict[str, Any]:
         """``{reportDocumentId, url, compressionAlgorithm?}``: download the URL within 5 minutes."""
-        return self.request(
-            "getReportDocument", "GET", f"{REPORTS}/documents/{quote(document_id, safe='')}"
-        )
+        return self.request("getReportDocument", "GET", f"{REPORTS}/documents/{quote(document_id, safe='')}")
 
     # --- Finances v0 ------------------------------------------------------------------------------
 

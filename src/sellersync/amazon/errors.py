@@ -114,9 +114,7 @@ class ReportTimedOut(AmazonError):
         self.report_id = report_id
         self.waited_seconds = waited_seconds
         self.last_status = last_status
-        super().__init__(
-            f"report {report_id} still {last_status} after {waited_seconds:.0f}s of polling"
-        )
+        super().__init__(f"report {report_id} still {last_status} after {waited_seconds:.0f}s of polling")
 
 
 class DocumentError(AmazonError):
@@ -136,8 +134,7 @@ class DocumentDownloadFailed(AmazonError):
         self.attempts = attempts
         self.last_error = last_error
         super().__init__(
-            f"report document {document_id}: gave up after {attempts} attempts; last error:"
-            f" {last_error}"
+            f"report document {document_id}: gave up after {attempts} attempts; last error: {last_error}"
         )
 
 

@@ -13,6 +13,8 @@ from sellersync.amazon.errors import DocumentError
 
 DEFAULT_CHARSET = "utf-8"
 GZIP_MAGIC = b"\x1f\x8b"
+# upper bound of one decompressed piece (keeps memory flat even for highly compressible files)
+MAX_INFLATE_OUTPUT = 256 * 1024
 
 # keys added to a row whose cell count does not match the header (the normalizer quarantines it)
 ERROR_KEY = "_error"
@@ -33,29 +35,30 @@ def charset_from_content_type(content_type: str | None) -> str:
     return DEFAULT_CHARSET
 
 
-def gunzip_chunks(chunks: Iterable[bytes], document_id: str | None = None) -> Iterator[bytes]:
-    """Incrementally decompress a gzip stream; a truncated or corrupt stream raises DocumentError."""
+def gunzip_chunks(
+    chunks: Iterable[bytes],
+    document_id: str | None = None,
+    max_output: int = MAX_INFLATE_OUTPUT,
+) -> Iterator[bytes]:
+    """Incrementally decompress a gzip stream (concatenated members allowed).
+
+    Each yielded piece is at most ``max_output`` bytes, however well the input compresses. A
+    truncated or corrupt stream raises :class:`DocumentError`.
+    """
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    for chunk in chunks:
-        if not chunk:
-            continue
-        if inflater.eof:
-            # a second gzip member (concatenated gzip files are valid gzip)
-            rest = inflater.unused_data + chunk
-            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            chunk = rest
-        try:
-            out = inflater.decompress(chunk)
-            while inflater.eof and inflater.unused_data:
-                rest = inflater.unused_data
-                inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        for chunk in chunks:
+            data = chunk
+            while data:
+                if inflater.eof:
+                    # another gzip member follows the one that just ended
+                    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                out = inflater.decompress(data, max_output)
                 if out:
                     yield out
-                out = inflater.decompress(rest)
-        except zlib.error as exc:
-            raise DocumentError(document_id, f"corrupt gzip data: {exc}") from None
-        if out:
-            yield out
+                data = inflater.unconsumed_tail or inflater.unused_data
+    except zlib.error as exc:
+        raise DocumentError(document_id, f"corrupt gzip data: {exc}") from None
     if not inflater.eof:
         raise DocumentError(document_id, "truncated gzip stream")
 

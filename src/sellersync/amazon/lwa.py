@@ -96,9 +96,7 @@ class AccessTokenCache:
 class LwaClient:
     """The LWA token endpoint (``POST …/auth/o2/token``, form-encoded)."""
 
-    def __init__(
-        self, token_url: str, client_id: str, client_secret: str, http: httpx.Client
-    ) -> None:
+    def __init__(self, token_url: str, client_id: str, client_secret: str, http: httpx.Client) -> None:
         self.token_url = token_url
         self.client_id = client_id
         self._client_secret = client_secret

@@ -44,6 +44,10 @@ DEFAULT_LIMITS: Mapping[str, Limit] = {
     "getMarketplaceParticipations": Limit(0.016, 15),
 }
 
+_EPSILON = 1e-9
+# never wait less than this: a smaller wait would not move a float monotonic clock forward
+MIN_WAIT_SECONDS = 1e-3
+
 # for an operation missing from the table: conservative
 FALLBACK_LIMIT = Limit(0.0167, 1)
 
@@ -78,10 +82,10 @@ class TokenBucket:
     def try_acquire(self) -> float:
         """Take one token if there is one and return 0.0; else return the seconds until there is one."""
         self._refill()
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
+        if self._tokens >= 1.0 - _EPSILON:  # tolerate float rounding of the refill arithmetic
+            self._tokens = max(0.0, self._tokens - 1.0)
             return 0.0
-        return (1.0 - self._tokens) / self.rate
+        return max((1.0 - self._tokens) / self.rate, MIN_WAIT_SECONDS)
 
     def set_rate(self, rate: float) -> None:
         """Change the refill rate (tokens already earned at the old rate are kept)."""

@@ -84,9 +84,7 @@ REGIONS: Mapping[str, Region] = {
     ),
 }
 
-_REGION_BY_MARKETPLACE = {
-    mid: region for region in REGIONS.values() for mid in region.marketplaces.values()
-}
+_REGION_BY_MARKETPLACE = {mid: region for region in REGIONS.values() for mid in region.marketplaces.values()}
 
 
 def get_region(code: str) -> Region:

@@ -180,9 +180,7 @@ class ReportFetcher:
         self._clock = clock
         self._now = now
         self._owns_http = http is None
-        self.http = http or httpx.Client(
-            timeout=settings.http_timeout_seconds, follow_redirects=True
-        )
+        self.http = http or httpx.Client(timeout=settings.http_timeout_seconds, follow_redirects=True)
         self._lock = threading.Lock()
         # report type -> (listed at, reports of that type we may reuse)
         self._listings: dict[str, tuple[float, list[dict[str, Any]]]] = {}
@@ -307,9 +305,7 @@ class ReportFetcher:
             status = str(report.get("processingStatus") or "")
             if status in TERMINAL_STATUSES:
                 document_id = report.get("reportDocumentId")
-                return ReportOutcome(
-                    report_id, status, str(document_id) if document_id else None, report
-                )
+                return ReportOutcome(report_id, status, str(document_id) if document_id else None, report)
             waited = self._clock() - started
             if waited + interval > self.poll_max_seconds:
                 raise ReportTimedOut(report_id, waited, status or "unknown")
@@ -347,7 +343,9 @@ class ReportFetcher:
             if outcome.status == DONE:
                 if outcome.document_id is None:
                     raise SpApiError(
-                        200, "InvalidResponse", f"report {report_id} is DONE without a document",
+                        200,
+                        "InvalidResponse",
+                        f"report {report_id} is DONE without a document",
                         "getReport",
                     )
                 return ReportData(self, report_type, report_id, outcome.document_id, start, end)
@@ -391,9 +389,7 @@ class ReportFetcher:
                     )
                 charset = charset_from_content_type(response.headers.get("content-type"))
                 compressed = document.compressed
-                if compressed is None and "gzip" in response.headers.get(
-                    "content-encoding", ""
-                ).lower():
+                if compressed is None and "gzip" in response.headers.get("content-encoding", "").lower():
                     compressed = True
                 yield from parse_flat_file(
                     self._chunks(response.iter_raw(self.chunk_size)),
@@ -402,9 +398,7 @@ class ReportFetcher:
                     document_id=document.document_id,
                 )
         except (httpx.TimeoutException, httpx.TransportError) as exc:
-            raise DocumentError(
-                document.document_id, f"download interrupted: {type(exc).__name__}"
-            ) from None
+            raise DocumentError(document.document_id, f"download interrupted: {type(exc).__name__}") from None
 
     def _chunks(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         for chunk in chunks:
@@ -440,9 +434,7 @@ class ReportFetcher:
                     "report document retry",
                     extra={"document_id": document_id, "attempt": failures, "error": str(exc)},
                 )
-                self.cancel.wait(
-                    backoff_delay(failures, self.download_backoff, self.download_backoff * 30)
-                )
+                self.cancel.wait(backoff_delay(failures, self.download_backoff, self.download_backoff * 30))
 
     # --- settlements and cancellation -------------------------------------------------------------
 
@@ -459,9 +451,7 @@ class ReportFetcher:
         reports.sort(key=lambda r: (str(r.get("dataStartTime") or ""), str(r.get("reportId"))))
         return reports
 
-    def cancel_pending(
-        self, report_ids: Iterable[str], cancel: CancelToken | None = None
-    ) -> dict[str, str]:
+    def cancel_pending(self, report_ids: Iterable[str], cancel: CancelToken | None = None) -> dict[str, str]:
         """Cancel reports we requested and no longer need; returns report id → outcome.
 
         Runs with its own (uncancelled) token by default, since it is usually called after the
