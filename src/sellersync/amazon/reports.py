@@ -152,10 +152,10 @@ class ReportFetcher:
         settings: Settings | None = None,
         *,
         http: httpx.Client | None = None,
-        poll_initial: float = 2.0,
+        poll_initial: float | None = None,
         poll_max_interval: float = 60.0,
         fatal_retries: int = 2,
-        fatal_backoff: float = 30.0,
+        fatal_backoff: float | None = None,
         download_retries: int = 3,
         download_backoff: float = 1.0,
         chunk_size: int = 64 * 1024,
@@ -168,10 +168,10 @@ class ReportFetcher:
         self.client = client
         self.cancel = cancel
         self.poll_max_seconds = settings.report_poll_max_seconds
-        self.poll_initial = poll_initial
+        self.poll_initial = settings.report_poll_initial_seconds if poll_initial is None else poll_initial
         self.poll_max_interval = poll_max_interval
         self.fatal_retries = fatal_retries
-        self.fatal_backoff = fatal_backoff
+        self.fatal_backoff = settings.report_fatal_backoff_seconds if fatal_backoff is None else fatal_backoff
         self.download_retries = download_retries
         self.download_backoff = download_backoff
         self.chunk_size = chunk_size
