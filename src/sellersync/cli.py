@@ -98,10 +98,12 @@ def run_sync_foreground(settings: Settings, connection_id: int, trigger: str = "
             workspace_id = conn.workspace_id
         try:
             sync_id = rt.jobs.start(workspace_id=workspace_id, connection_id=connection_id, trigger=trigger)
+            console.print(f"sync [bold]{sync_id}[/bold] started")
         except SyncInProgress as exc:
-            console.print(f"[yellow]sync {exc.sync_id} is already running for this connection[/yellow]")
-            return "failed"
-        console.print(f"sync [bold]{sync_id}[/bold] started")
+            sync_id = exc.sync_id  # resumed below if its worker died (expired lease)
+            console.print(
+                f"sync [bold]{sync_id}[/bold] is active for this connection; resuming it if orphaned"
+            )
         token = CancelToken()
         job = rt.jobs.job()
         with RichProgress(console) as bars:
@@ -109,9 +111,12 @@ def run_sync_foreground(settings: Settings, connection_id: int, trigger: str = "
             try:
                 status = job.run(sync_id, token)
             except KeyboardInterrupt:
-                token.cancel()
                 rt.jobs.cancel(sync_id)
-                status = job.run(sync_id, token) or "cancelled"
+                token.cancel()
+                status = "cancelled"
+        if status is None:
+            console.print(f"[yellow]sync {sync_id} is running in another process[/yellow]")
+            return "failed"
         with rt.uow() as s:
             summary = summarize(s, sync_id)
         for table in summary_table(summary, job.last_stats):

@@ -36,10 +36,15 @@ class Settings(BaseSettings):
     incremental_overlap_hours: int = 48
     http_timeout_seconds: float = 60.0
     max_retries: int = 6
+    retry_backoff_seconds: float = Field(1.0, description="Base of the exponential backoff between retries.")
+    unit_retries: int = Field(
+        2, description="Times a unit is tried again after its calls ran out of retries."
+    )
     report_poll_max_seconds: float = 3600.0
     report_poll_initial_seconds: float = Field(2.0, description="First getReport poll interval.")
     report_fatal_backoff_seconds: float = Field(30.0, description="Wait before re-requesting a FATAL report.")
     orders_api_hours: int = Field(6, description="Freshest hours read with getOrders instead of reports.")
+    streams: str = Field("", description="Comma-separated stream names to sync; empty syncs every stream.")
     max_attempts: int = Field(5, description="Times a sync is (re)started after crashes before it fails.")
     job_concurrency: int = Field(4, description="Syncs run at once by the embedded runner.")
     reaper_interval_seconds: float = Field(10.0, description="How often orphaned syncs are looked for.")

@@ -43,6 +43,7 @@ def settings_for(database_url: str, emu: RunningEmulator, **overrides: Any) -> S
         "sse_poll_seconds": 0.1,
         "sse_heartbeat_seconds": 1.0,
         "max_retries": 6,
+        "retry_backoff_seconds": 0.02,
     }
     values.update(overrides)
     return Settings(**values)

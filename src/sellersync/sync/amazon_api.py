@@ -58,6 +58,7 @@ class AmazonApiFactory:
             cancel,
             settings=self.settings,
             http=http,
+            backoff_base=self.settings.retry_backoff_seconds,
         )
         reports = ReportFetcher(
             client,
@@ -66,5 +67,6 @@ class AmazonApiFactory:
             http=http,
             poll_initial=self.settings.report_poll_initial_seconds,
             fatal_backoff=self.settings.report_fatal_backoff_seconds,
+            download_backoff=self.settings.retry_backoff_seconds,
         )
         return AmazonApi(client=client, reports=reports, stats=stats, http=http)

@@ -212,6 +212,13 @@ class SyncJob:
             with self.uow() as s:
                 self._finish(s, s.get_one(SyncRun, sync_id), "failed", f"{type(exc).__name__}: {exc}")
             return "failed"
+        except Exception as exc:  # a bug or a broken database must end the run visibly, not leave it hanging
+            log.exception("sync failed unexpectedly")
+            with self.uow() as s:
+                self._finish(
+                    s, s.get_one(SyncRun, sync_id), "failed", f"internal error: {type(exc).__name__}: {exc}"
+                )
+            return "failed"
         with self.uow() as s:
             run = s.get_one(SyncRun, sync_id)
             units = ledger.units_of(s, sync_id)
@@ -243,6 +250,7 @@ class SyncJob:
             checkpoints = ledger.checkpoints(s, conn.id)
             region = conn.region
         markets = self._marketplaces(api, region)
+        streams = self._streams()
         now = utcnow()
         listings = [
             SettlementListing(
@@ -252,7 +260,11 @@ class SyncJob:
                 start=parse_datetime(str(r.get("dataStartTime"))),
                 end=parse_datetime(str(r.get("dataEndTime"))),
             )
-            for r in api.reports.list_settlement_reports(now - timedelta(days=self.settings.backfill_days))
+            for r in (
+                api.reports.list_settlement_reports(now - timedelta(days=self.settings.backfill_days))
+                if not streams or "settlements" in streams
+                else []
+            )
         ]
         planned = plan(
             PlanInputs(
@@ -263,6 +275,7 @@ class SyncJob:
                 orders_api_hours=self.settings.orders_api_hours,
                 checkpoints=checkpoints,
                 settlements=[x for x in listings if x.marketplace_id in markets],
+                streams=streams,
             )
         )
         with self.uow() as s:
@@ -275,6 +288,13 @@ class SyncJob:
             run.message = text
             ledger.add_event(s, run, "sync.log", {"message": text})
         self.progress.message(text)
+
+    def _streams(self) -> list[str]:
+        names = [n.strip() for n in self.settings.streams.split(",") if n.strip()]
+        unknown = [n for n in names if n not in BY_NAME]
+        if unknown:
+            raise ValueError(f"unknown stream(s) {unknown}; known: {sorted(BY_NAME)}")
+        return names
 
     def _marketplaces(self, api: AmazonApi, region: str) -> list[str]:
         """All marketplaces of the connection's region that the seller participates in."""
@@ -313,7 +333,25 @@ class SyncJob:
                 s.get_one(SyncUnit, unit_id).status = "cancelled"
             raise
         except AmazonError as exc:
-            self._fail_unit(sync_id, unit_id, exc)
+            if not self._retry_unit(unit_id, exc):
+                self._fail_unit(sync_id, unit_id, exc)
+
+    def _retry_unit(self, unit_id: int, exc: AmazonError) -> bool:
+        """Give a unit whose calls ran out of retries another go later in this run (bounded)."""
+        with self.uow() as s:
+            unit = s.get_one(SyncUnit, unit_id)
+            if unit.attempts > self.settings.unit_retries:
+                return False
+            unit.status = "pending"
+            unit.error = f"{type(exc).__name__}: {exc}"
+            run = s.get_one(SyncRun, unit.sync_id)
+            ledger.add_event(
+                s,
+                run,
+                "sync.log",
+                {"level": "warning", "message": f"{unit.stream}: retrying window after {unit.error}"},
+            )
+        return True
 
     def _fail_unit(self, sync_id: str, unit_id: int, exc: Exception) -> None:
         with self.uow() as s:

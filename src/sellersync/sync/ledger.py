@@ -170,6 +170,6 @@ def reopen_unfinished(session: Session, sync_id: str) -> None:
     session.execute(
         update(SyncUnit)
         .where(SyncUnit.sync_id == sync_id, SyncUnit.status.in_(("running", "failed", "cancelled")))
-        .values(status="pending", error=None)
+        .values(status="pending", error=None, attempts=0)
         .execution_options(synchronize_session=False)
     )

@@ -45,6 +45,7 @@ class PlanInputs:
     orders_api_hours: int
     checkpoints: Mapping[tuple[str, str], datetime]  # (stream, marketplace_id) -> cursor
     settlements: Sequence[SettlementListing] = ()
+    streams: Sequence[str] = ()  # restrict to these streams (empty: all)
 
 
 def _floor_day(t: datetime) -> datetime:
@@ -75,6 +76,8 @@ def plan(inputs: PlanInputs) -> list[PlannedUnit]:
     floor = _floor_day(inputs.now - timedelta(days=inputs.backfill_days))
     units: list[PlannedUnit] = []
     for stream in STREAMS:
+        if inputs.streams and stream.name not in inputs.streams:
+            continue
         markets = list(inputs.marketplace_ids) if stream.per_marketplace else [""]
         for mkt in markets:
             units.extend(_plan_stream(stream, mkt, inputs, floor, end))
