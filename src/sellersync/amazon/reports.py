@@ -184,6 +184,8 @@ class ReportFetcher:
         self._lock = threading.Lock()
         # report type -> (listed at, reports of that type we may reuse)
         self._listings: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        #: reports we requested that have not reached a terminal status (cancelled if the sync is)
+        self.requested: set[str] = set()
 
     def close(self) -> None:
         if self._owns_http:
@@ -292,6 +294,8 @@ class ReportFetcher:
                 "createdTime": self._now().isoformat(),
             }
         )
+        with self._lock:
+            self.requested.add(report_id)
         return report_id
 
     # --- wait -------------------------------------------------------------------------------------
@@ -340,6 +344,8 @@ class ReportFetcher:
                     report_type, marketplace_ids, start, end, report_options
                 )
             outcome = self.wait(report_id)
+            with self._lock:
+                self.requested.discard(report_id)
             if outcome.status == DONE:
                 if outcome.document_id is None:
                     raise SpApiError(

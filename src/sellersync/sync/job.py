@@ -237,7 +237,7 @@ class SyncJob:
 
     @staticmethod
     def _requested_reports(api: AmazonApi) -> list[str]:
-        return sorted(getattr(api.reports, "requested", set()))
+        return sorted(api.reports.requested)
 
     # --- planning ---------------------------------------------------------------------------------
 
