@@ -21,12 +21,12 @@ console = Console()
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head")) -> None:
+def db_upgrade(revision: str = typer.Argument("heads")) -> None:
     """Apply Alembic migrations to SELLERSYNC_DATABASE_URL."""
     from sellersync.store import migrate
 
     migrate.upgrade(get_settings().database_url, revision)
-    typer.echo(f"database at {migrate.current(get_settings().database_url)}")
+    typer.echo(f"database at {', '.join(sorted(migrate.current(get_settings().database_url)))}")
 
 
 @connections_app.command("add-dev")

@@ -19,7 +19,7 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
@@ -27,13 +27,21 @@ def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
 
 
-def current(url: str) -> str | None:
+def current(url: str) -> set[str]:
+    """The revisions the database is at (one per branch)."""
     from alembic.runtime.migration import MigrationContext
 
     from sellersync.store.engine import make_engine
 
     engine = make_engine(url)
     with engine.connect() as conn:
-        rev = MigrationContext.configure(conn).get_current_revision()
+        revs = set(MigrationContext.configure(conn).get_current_heads())
     engine.dispose()
-    return rev
+    return revs
+
+
+def heads() -> set[str]:
+    """The newest revision of every branch in the migration scripts."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
