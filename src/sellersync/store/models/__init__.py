@@ -1,6 +1,7 @@
 """All tables of the store. Importing this module registers them on ``Base.metadata``."""
 
 from sellersync.store.models.accounts import AmazonConnection, User, Workspace
+from sellersync.store.models.auth import ApiToken, OAuthState, UserSession
 from sellersync.store.models.canonical import (
     CANONICAL_MODELS,
     CanonicalRow,
@@ -35,6 +36,7 @@ __all__ = [
     "CANONICAL_MODELS",
     "AgentEvent",
     "AmazonConnection",
+    "ApiToken",
     "CanonicalRow",
     "Claim",
     "CustomerReturn",
@@ -44,6 +46,7 @@ __all__ = [
     "InboundShipmentItem",
     "InventorySummary",
     "LedgerEvent",
+    "OAuthState",
     "Order",
     "OrderItem",
     "QuarantinedRow",
@@ -57,5 +60,6 @@ __all__ = [
     "SyncRun",
     "SyncUnit",
     "User",
+    "UserSession",
     "Workspace",
 ]
