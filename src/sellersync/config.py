@@ -54,6 +54,18 @@ class Settings(BaseSettings):
     sse_heartbeat_seconds: float = Field(15.0, description="Comment lines that keep proxies open.")
     lease_seconds: float = Field(60.0, description="A running sync's lease; renewed every third of it.")
     batch_size: int = 1000
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public base URL of this server (the OAuth redirect_uri is under it).",
+    )
+    consent_url: str = Field(
+        "", description="Base URL of the consent page instead of the regional Seller Central host."
+    )
+    consent_beta: bool = Field(False, description="Add version=beta to the consent URL (draft apps).")
+    amazon_region: str = Field("NA", description="Region connected when /api/amazon/connect names none.")
+    dashboard_url: str = Field("/", description="Where the OAuth callback sends the browser (?syncId=…).")
+    session_days: float = Field(14.0, description="Lifetime of a dashboard sign-in session.")
+    oauth_state_ttl_seconds: float = Field(600.0, description="Lifetime of an OAuth consent state.")
 
 
 @lru_cache(maxsize=1)
