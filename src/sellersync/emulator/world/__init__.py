@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     def _conforms(world: World) -> WorldView:  # mypy proves World implements WorldView
         return world
 
+
 __all__ = ["REPORT_TYPES", "World", "build_world"]
 
 

@@ -254,11 +254,11 @@ def _plan_inbound(
             shipped = arrival - timedelta(days=r.randint(6, 9), hours=r.randint(0, 12))
             if shipped >= history.anchor:
                 break
-            factor = Decimal("2.2") if cycle == 0 else Decimal("1.6")
+            factor = Decimal("2.2") if cycle == 0 else Decimal("1.9")
             items = []
             for product in plan.catalog:
                 need = expected_units(plan, mkt, product, arrival_day, next_day + 7, marketplaces)
-                qty = int(math.ceil(need * factor)) + (8 if cycle == 0 else 3)
+                qty = int(math.ceil(need * factor)) + (8 if cycle == 0 else 4)
                 items.append(InboundItem(product, qty, qty))
             if scenario != "clean" and cycle > 0 and r.random() < 0.2:
                 item = r.choice(items)
