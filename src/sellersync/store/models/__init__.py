@@ -22,6 +22,7 @@ from sellersync.store.models.canonical import (
     SettlementLine,
 )
 from sellersync.store.models.claims import Claim
+from sellersync.store.models.detection import DetectionRun, SellerProduct
 from sellersync.store.models.sync import (
     ACTIVE_STATUSES,
     AgentEvent,
@@ -40,6 +41,7 @@ __all__ = [
     "CanonicalRow",
     "Claim",
     "CustomerReturn",
+    "DetectionRun",
     "FbaShipment",
     "FinancialEvent",
     "InboundShipment",
@@ -53,6 +55,7 @@ __all__ = [
     "Reimbursement",
     "RemovalOrder",
     "RemovalShipment",
+    "SellerProduct",
     "Settlement",
     "SettlementLine",
     "SyncCheckpoint",

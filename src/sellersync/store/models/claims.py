@@ -24,7 +24,8 @@ class Claim(Base):
     connection_id: Mapped[int] = mapped_column(ForeignKey("amazon_connections.id", ondelete="CASCADE"))
     claim_key: Mapped[str] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | reimbursed | dismissed
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    # open | reimbursed | resolved | dismissed
     marketplace_id: Mapped[str] = mapped_column(String(20), default="")
     sku: Mapped[str] = mapped_column(String(80), default="")
     fnsku: Mapped[str] = mapped_column(String(20), default="")
@@ -40,3 +41,5 @@ class Claim(Base):
     sync_id: Mapped[str] = mapped_column(String(36))
     discovered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    detection_run_id: Mapped[str | None] = mapped_column(String(36))  # the run that last changed it
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it stopped being open
