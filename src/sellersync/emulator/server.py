@@ -51,11 +51,14 @@ def parse_throttle_bursts(values: str | int | list[str] | dict[str, int] | None)
 def build(
     seed: int = 1,
     scenario: str = "typical",
-    size: str = "small",
+    size: str | int = "small",
     region: str = "NA",
     anchor: str | date | datetime | None = None,
 ) -> WorldView:
     from .world import build_world
+
+    if isinstance(size, str) and size.isdigit():  # `--size 20000` from the command line
+        size = int(size)
 
     # cast: the world declares its attributes as tuples; a Protocol's mutable attributes are
     # invariant for mypy, though the world satisfies the contract structurally.
