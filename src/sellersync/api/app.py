@@ -8,14 +8,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from sellersync import __version__
+from sellersync.accounts.logfilter import redact_access_log
 from sellersync.api import errors
-from sellersync.api.routes import data, events, health, sync
+from sellersync.api.routes import amazon, auth, data, events, health, sync, tokens
 from sellersync.config import Settings
 from sellersync.runtime import build_runtime
+from sellersync.secrets import SecretKeyMissing
 from sellersync.sync.runner import EmbeddedRunner
 
 
 def create_app(settings: Settings) -> FastAPI:
+    if settings.env != "development" and not settings.secret_key:
+        raise SecretKeyMissing("SELLERSYNC_SECRET_KEY must be set outside development")
+    redact_access_log()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings)
@@ -44,4 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(events.router)
     app.include_router(health.router)
     app.include_router(data.router)
+    app.include_router(auth.router)
+    app.include_router(tokens.router)
+    app.include_router(amazon.router)
     return app

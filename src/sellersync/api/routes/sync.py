@@ -70,6 +70,7 @@ def start_sync(
     body: Annotated[StartRequest | None, Body()] = None,
 ) -> JSONResponse:
     """Queue a sync; 409 with the active sync's id if one is running; 400 without a connection."""
+    caller.require_write("start a sync")
     try:
         sync_id = runtime.jobs.start(
             workspace_id=caller.workspace_id,
@@ -125,6 +126,7 @@ def sync_status_one(sync_id: str, caller: CurrentCaller, s: DbSession) -> dict[s
 def cancel_sync(sync_id: str, caller: CurrentCaller, runtime: RuntimeDep, s: DbSession) -> dict[str, Any]:
     """Stop a sync within seconds; what it committed stays."""
     run = _run_of(s, caller.workspace_id, sync_id)
+    caller.require_write("cancel a sync")
     try:
         status = runtime.jobs.cancel(run.id, workspace_id=caller.workspace_id)
     except SyncNotFound:

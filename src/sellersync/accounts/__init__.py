@@ -1,0 +1,1 @@
+"""Users, workspaces, sign-in sessions, API tokens and the Amazon OAuth connect flow."""

@@ -1,0 +1,130 @@
+"""Sign-in for the dashboard: a server-side session behind an HttpOnly, SameSite=Lax cookie."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from sellersync.accounts import service as accounts
+from sellersync.api.deps import SESSION_COOKIE, CurrentCaller, RuntimeDep, check_same_origin
+from sellersync.api.errors import ApiError
+from sellersync.store.models import User, Workspace
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+class LoginRequest(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1024)
+
+
+class _Failures:
+    """Failed sign-ins per (address, client) in this process: 10 in 15 minutes locks that pair out."""
+
+    LIMIT, WINDOW = 10, 900.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, str], list[float]] = {}
+
+    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
+        times = [t for t in self._seen.get(key, []) if now - t < self.WINDOW]
+        if times:
+            self._seen[key] = times
+        else:
+            self._seen.pop(key, None)
+        return times
+
+    def blocked(self, key: tuple[str, str]) -> bool:
+        with self._lock:
+            return len(self._recent(key, time.monotonic())) >= self.LIMIT
+
+    def add(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._seen[key] = [*self._recent(key, now), now]
+
+    def clear(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            self._seen.pop(key, None)
+
+
+_failures = _Failures()
+
+
+def _secure(request: Request, public_url: str) -> bool:
+    return request.url.scheme == "https" or public_url.startswith("https://")
+
+
+def user_view(s: Session, user_id: int | None, workspace_id: int, role: str, via: str) -> dict[str, Any]:
+    user = s.get(User, user_id) if user_id is not None else None
+    ws = s.get(Workspace, workspace_id)
+    return {
+        "user": {"id": user.id, "email": user.email, "role": user.role} if user else None,
+        "workspace": {"id": workspace_id, "name": ws.name if ws else ""},
+        "role": role,
+        "via": via,
+    }
+
+
+@router.post("/login")
+def login(body: LoginRequest, request: Request, response: Response, runtime: RuntimeDep) -> dict[str, Any]:
+    """Check e-mail and password; set the session cookie. 401 for a wrong pair (same answer either way)."""
+    check_same_origin(request, runtime)
+    key = (body.email.strip().lower(), request.client.host if request.client else "")
+    if _failures.blocked(key):
+        raise ApiError(429, "too_many_attempts", "too many failed sign-ins; try again in 15 minutes")
+    settings = runtime.settings
+    with runtime.uow() as s:
+        user = accounts.authenticate(s, body.email, body.password)
+        if user is None:
+            _failures.add(key)
+            raise ApiError(401, "invalid_credentials", "wrong e-mail address or password")
+        _failures.clear(key)
+        old = request.cookies.get(SESSION_COOKIE)
+        if old:
+            accounts.close_session(s, old)
+        secret, _expires = accounts.open_session(s, user, timedelta(days=settings.session_days))
+        view = user_view(s, user.id, user.workspace_id, user.role, "session")
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(settings.session_days * 86400),
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request, settings.public_url),
+        path="/",
+    )
+    return view
+
+
+@router.post("/logout")
+def logout(
+    caller: CurrentCaller, request: Request, response: Response, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """End this browser's session (an API token stays valid: revoke it with DELETE /api/tokens/{id})."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        with runtime.uow() as s:
+            accounts.close_session(s, cookie)
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request, runtime.settings.public_url),
+    )
+    return {"signedOut": True}
+
+
+@router.get("/me")
+def me(caller: CurrentCaller, runtime: RuntimeDep) -> dict[str, Any]:
+    """Who is calling: user, workspace, role, and how they authenticated (session, token, api_key)."""
+    with runtime.uow() as s:
+        return user_view(s, caller.user_id, caller.workspace_id, caller.role, caller.via)
