@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from sellersync.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 app = typer.Typer(
     help="sellersync: Amazon SP-API sync and FBA reimbursement detection.", no_args_is_help=True
@@ -67,6 +71,64 @@ def add_dev_connection(
             return conn.id
     finally:
         rt.close()
+
+
+users_app = typer.Typer(help="Users of the dashboard and the API.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens of users.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="E-mail address (the sign-in name).")],
+    password: Annotated[str, typer.Option(help="Password (8 characters or more).")],
+    workspace: Annotated[str, typer.Option(help="Workspace name (created if new).")] = "Default",
+    role: Annotated[str, typer.Option(help="owner, member or read_only.")] = "owner",
+) -> None:
+    """Create a user in a workspace. Prints the user id on the last line."""
+    from sellersync.accounts import service as accounts
+
+    def create(s: Session) -> str:
+        return str(accounts.create_user(s, email=email, password=password, workspace=workspace, role=role).id)
+
+    typer.echo(_accounts_call(create))
+
+
+@tokens_app.command("create")
+def tokens_create(
+    email: Annotated[str, typer.Option(help="The user the token acts as.")],
+    name: Annotated[str, typer.Option(help="A label for the token.")] = "cli",
+) -> None:
+    """Create an API token for a user. Prints the token (shown only once) on the last line."""
+    from sellersync.accounts import service as accounts
+
+    def create(s: Session) -> str:
+        user = accounts.user_by_email(s, email)
+        if user is None:
+            raise accounts.AccountError(f"no user with e-mail {email}")
+        return accounts.create_token(s, user.id, name)[1]
+
+    typer.echo(_accounts_call(create))
+
+
+def _accounts_call(action: Callable[[Session], str]) -> str:
+    from sellersync.accounts.service import AccountError
+    from sellersync.store import migrate
+    from sellersync.store.engine import make_engine, make_session_factory
+    from sellersync.store.uow import UnitOfWork
+
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with UnitOfWork(make_session_factory(engine))() as s:
+            return action(s)
+    except AccountError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
 
 
 @app.command("sync")
@@ -145,6 +207,20 @@ def serve_command(
     configure_logging(log_level.upper())
     migrate.upgrade(settings.database_url)
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, log_config=None)
+
+
+@app.command("demo")
+def demo_command(
+    seed: Annotated[int, typer.Option(help="World seed.")] = 1,
+    scenario: Annotated[str, typer.Option(help="clean, typical or messy.")] = "typical",
+    size: Annotated[str, typer.Option(help="small, medium, large or a number of orders.")] = "small",
+    speed: Annotated[float, typer.Option(help="Emulator speed (rate limits and report times).")] = 2000.0,
+) -> None:
+    """Sync a seeded seller from the embedded emulator into the configured database, and report."""
+    from sellersync.demo import run_demo
+
+    status = run_demo(get_settings(), console, seed=seed, scenario=scenario, size=size, speed=speed)
+    raise typer.Exit(0 if status in ("completed", "partial") else 1)
 
 
 @app.command("emulator")
