@@ -2,11 +2,59 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class FeeTierVersion(BaseModel):
+    """One version of the FBA fulfillment fee table: per size tier and currency, per unit."""
+
+    valid_from: date
+    fees: dict[str, dict[str, Decimal]]  # size tier -> currency -> fee per unit
+
+
+def _fee_table(valid_from: date, rows: dict[str, tuple[str, str, str, str]]) -> FeeTierVersion:
+    return FeeTierVersion(
+        valid_from=valid_from,
+        fees={
+            tier: dict(zip(("USD", "CAD", "GBP", "EUR"), (Decimal(v) for v in values), strict=True))
+            for tier, values in rows.items()
+        },
+    )
+
+
+#: The fee table of docs/emulator.md ("FBA fulfillment fee per unit"), newest last.
+DEFAULT_FEE_TIERS: tuple[FeeTierVersion, ...] = (
+    _fee_table(
+        date(2024, 1, 15),
+        {
+            "Small standard-size": ("3.22", "4.05", "2.35", "2.70"),
+            "Large standard-size": ("4.75", "6.20", "3.10", "3.64"),
+            "Large bulky": ("9.61", "12.40", "6.90", "7.55"),
+        },
+    ),
+    _fee_table(
+        date(2025, 1, 15),
+        {
+            "Small standard-size": ("3.31", "4.15", "2.41", "2.78"),
+            "Large standard-size": ("4.99", "6.45", "3.22", "3.78"),
+            "Large bulky": ("9.95", "12.85", "7.15", "7.80"),
+        },
+    ),
+    _fee_table(
+        date(2026, 1, 15),
+        {
+            "Small standard-size": ("3.46", "4.30", "2.48", "2.86"),
+            "Large standard-size": ("5.21", "6.70", "3.31", "3.90"),
+            "Large bulky": ("10.30", "13.30", "7.40", "8.05"),
+        },
+    ),
+)
 
 
 class Settings(BaseSettings):
@@ -54,6 +102,26 @@ class Settings(BaseSettings):
     sse_heartbeat_seconds: float = Field(15.0, description="Comment lines that keep proxies open.")
     lease_seconds: float = Field(60.0, description="A running sync's lease; renewed every third of it.")
     batch_size: int = 1000
+    # --- claim detection (docs/detection.md) ---
+    detect_lost_reasons: str = Field("M,5", description="Ledger adjustment reasons of units lost in an FC.")
+    detect_found_reasons: str = Field("F,N", description="Ledger adjustment reasons of units found again.")
+    detect_damaged_reasons: str = Field(
+        "E,6,7,U,Q",
+        description="Amazon-fault damage reasons (H and K are customer/manufacturer fault: left out).",
+    )
+    detect_min_unit_difference: Decimal = Field(
+        Decimal("0.01"), description="Smallest per-unit overcharge or underpayment that makes a claim."
+    )
+    detect_min_claim_amount: Decimal = Field(
+        Decimal("0"), description="Claims estimated below this amount are not reported."
+    )
+    detect_inbound_grace_days: int = Field(
+        30, description="A RECEIVING inbound shipment this many days after its last update counts as closed."
+    )
+    detect_fee_tiers: list[FeeTierVersion] = Field(
+        default_factory=lambda: list(DEFAULT_FEE_TIERS),
+        description="FBA fulfillment fee per unit by size tier and currency, versioned by valid_from (JSON).",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8000",
         description="Public base URL of this server (the OAuth redirect_uri is under it).",

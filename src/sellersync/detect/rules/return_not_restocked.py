@@ -1,0 +1,62 @@
+"""Return not restocked or not credited: a refunded FBA item came back (a returns-report row with its
+license plate number) but no ledger ``CustomerReturns`` line with that LPN received the units into
+inventory, and no reimbursement naming the order covers them. One finding per LPN; valued at the unit's
+value after the order; the window counts from the refund (60 to 120 days, EU 45 to 105). Returns
+without an LPN cannot be traced in the ledger and are not reported."""
+
+from __future__ import annotations
+
+from sellersync.detect.common import RuleContext, RuleResult, claim_key
+from sellersync.detect.policy import RETURN_NOT_RESTOCKED
+from sellersync.detect.rules._refunds import ledger_rows_by_lpn, refunded_items, restocked_by_lpn
+
+
+def detect(ctx: RuleContext) -> RuleResult:
+    result = RuleResult()
+    restocked = restocked_by_lpn(ctx)
+    ledger_rows = ledger_rows_by_lpn(ctx)
+    for item in refunded_items(ctx):
+        credit = item.reimbursed_beyond_missing  # reimbursed units not needed for never-returned ones
+        for ret in sorted(item.returns, key=lambda r: (r.return_date, r.id)):
+            lpn = ret.license_plate_number
+            if not lpn:
+                continue
+            identity = (item.order_id, item.sku, lpn)
+            missing = ret.quantity - max(0, restocked.get(lpn, 0))
+            if missing <= 0:
+                continue
+            used = min(credit, missing)
+            credit -= used
+            missing -= used
+            if missing <= 0:
+                result.settled[claim_key(RETURN_NOT_RESTOCKED, item.marketplace_id, *identity)] = "reimbursed"
+                continue
+            evidence = item.evidence()
+            rows = evidence["rows"]
+            assert isinstance(rows, dict)
+            rows["customer_returns"] = [ret.id]
+            rows["inventory_ledger"] = list(ledger_rows.get(lpn, ()))
+            evidence.update(
+                licensePlateNumber=lpn,
+                returnDate=ret.return_date.isoformat(),
+                returnDisposition=ret.disposition,
+                quantityInReturn=ret.quantity,
+                quantityRestocked=restocked.get(lpn, 0),
+            )
+            sale = item.sale
+            finding = ctx.finding(
+                RETURN_NOT_RESTOCKED,
+                identity,
+                marketplace_id=item.marketplace_id,
+                sku=item.sku,
+                fnsku=ret.fnsku,
+                asin=ret.asin,
+                quantity=missing,
+                unit_amount=item.unit_value(),
+                currency=(sale.currency if sale else "") or item.refunds[0].currency,
+                event_date=item.refund_date,
+                evidence=evidence,
+            )
+            if finding is not None:
+                result.findings.append(finding)
+    return result

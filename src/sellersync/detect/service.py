@@ -1,0 +1,324 @@
+"""The detection job: one run over one connection's canonical tables, recorded in ``detection_runs``.
+
+``run_detection`` is what the job service chains after each successful sync (and what the API and the
+CLI call on demand). It:
+
+1. records a ``detection_runs`` row (``running``) and commits it, so the run is visible at once;
+2. loads the facts through the typed contract (one set-based SELECT each), runs every rule as of
+   ``today`` (default: today's UTC date), and upserts the claims by their stable key: new findings are
+   inserted, changed ones updated in place, unchanged ones left alone; an open claim no rule reports
+   any more becomes ``reimbursed`` (or ``resolved`` when units were found or returned), never deleted;
+   a ``dismissed`` claim stays dismissed;
+3. completes the run row and writes a ``detection.completed`` sync event (the sync's workspace, the same
+   sync id) and an ``agent_events`` row (agent ``claim_detection``), in the same transaction as the
+   claims.
+
+A failure marks the run ``failed`` with its error (and an ``agent_events`` row with outcome ``failed``)
+and raises :class:`DetectionFailed`: never swallowed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sellersync.config import Settings
+from sellersync.detect.common import Finding
+from sellersync.detect.contract import Facts
+from sellersync.detect.engine import adjustment_reasons, detect
+from sellersync.store.models import AgentEvent, AmazonConnection, Claim, DetectionRun, SyncEvent, SyncRun
+from sellersync.store.types import utcnow
+from sellersync.store.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+AGENT = "claim_detection"
+OPEN = "open"
+CLOSED_STATUSES = ("reimbursed", "resolved")
+
+
+class DetectionFailed(RuntimeError):
+    def __init__(self, result: DetectionResult) -> None:
+        super().__init__(result.error or "detection failed")
+        self.result = result
+
+
+class ConnectionNotFound(LookupError):
+    pass
+
+
+@dataclass
+class DetectionResult:
+    detection_run_id: str
+    status: str  # completed | failed
+    connection_id: int
+    sync_id: str
+    today: str
+    claims_found: int = 0  # findings of this run (open claims)
+    written: int = 0  # claims inserted or changed
+    closed: int = 0  # claims that became reimbursed / resolved in this run
+    recoverable: dict[str, str] = field(default_factory=dict)  # not expired, per currency
+    fileable_now: dict[str, str] = field(default_factory=dict)  # window open, per currency
+    by_type: dict[str, int] = field(default_factory=dict)
+    by_window: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {
+            "detectionRunId": d["detection_run_id"],
+            "status": d["status"],
+            "connectionId": d["connection_id"],
+            "syncId": d["sync_id"],
+            "today": d["today"],
+            "claimsFound": d["claims_found"],
+            "claimsWritten": d["written"],
+            "claimsClosed": d["closed"],
+            "recoverable": d["recoverable"],
+            "fileableNow": d["fileable_now"],
+            "byType": d["by_type"],
+            "byWindow": d["by_window"],
+            "seconds": round(d["seconds"], 3),
+            "error": d["error"],
+        }
+
+
+def _midnight(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
+
+
+def _money(totals: dict[str, Decimal]) -> dict[str, str]:
+    return {cur: f"{amount:.2f}" for cur, amount in sorted(totals.items())}
+
+
+def _values(f: Finding) -> dict[str, Any]:
+    return {
+        "type": f.type,
+        "marketplace_id": f.marketplace_id,
+        "sku": f.sku,
+        "fnsku": f.fnsku,
+        "asin": f.asin,
+        "quantity": f.quantity,
+        "amount": f.amount,
+        "currency": f.currency,
+        "evidence": f.evidence,
+        "event_date": f.event_date,
+        "window_status": f.window.status,
+        "window_opens": _midnight(f.window.opens),
+        "deadline": _midnight(f.window.deadline),
+    }
+
+
+def _differs(claim: Claim, values: dict[str, Any]) -> bool:
+    for k, v in values.items():
+        current = getattr(claim, k)
+        if isinstance(v, Decimal) and current is not None:
+            if Decimal(current) != v:
+                return True
+        elif current != v:
+            return True
+    return False
+
+
+def store_findings(
+    s: Session,
+    *,
+    workspace_id: int,
+    connection_id: int,
+    run_id: str,
+    sync_id: str,
+    findings: list[Finding],
+    settled: dict[str, str],
+) -> tuple[int, int]:
+    """Upsert claims by key; close open claims no longer found. Returns (written, closed)."""
+    now = utcnow()
+    existing = {c.claim_key: c for c in s.scalars(select(Claim).where(Claim.connection_id == connection_id))}
+    written = closed = 0
+    new: list[Claim] = []
+    for f in findings:
+        values = _values(f)
+        claim = existing.get(f.key)
+        if claim is None:
+            new.append(
+                Claim(
+                    workspace_id=workspace_id,
+                    connection_id=connection_id,
+                    claim_key=f.key,
+                    status=OPEN,
+                    sync_id=sync_id,
+                    detection_run_id=run_id,
+                    discovered_at=now,
+                    updated_at=now,
+                    **values,
+                )
+            )
+            continue
+        reopened = claim.status in CLOSED_STATUSES
+        if _differs(claim, values) or reopened:
+            for k, v in values.items():
+                setattr(claim, k, v)
+            if reopened:  # e.g. a reimbursement was reversed
+                claim.status, claim.resolved_at = OPEN, None
+            claim.sync_id, claim.detection_run_id, claim.updated_at = sync_id, run_id, now
+            written += 1
+    s.add_all(new)
+    written += len(new)
+    found = {f.key for f in findings}
+    for key, claim in existing.items():
+        if claim.status == OPEN and key not in found:
+            claim.status = settled.get(key, "resolved")
+            claim.resolved_at = now
+            claim.sync_id, claim.detection_run_id, claim.updated_at = sync_id, run_id, now
+            closed += 1
+    s.flush()
+    return written, closed
+
+
+def run_detection(
+    uow: UnitOfWork,
+    settings: Settings,
+    *,
+    connection_id: int,
+    sync_id: str,
+    today: date | None = None,
+) -> DetectionResult:
+    """Detect claims for one connection after sync ``sync_id``, as of ``today`` (default: UTC today)."""
+    today = today or datetime.now(UTC).date()
+    run_id = str(uuid.uuid4())
+    with uow() as s:
+        conn = s.get(AmazonConnection, connection_id)
+        if conn is None:
+            raise ConnectionNotFound(f"connection {connection_id} not found")
+        workspace_id, region = conn.workspace_id, conn.region
+        s.add(
+            DetectionRun(
+                id=run_id,
+                workspace_id=workspace_id,
+                connection_id=connection_id,
+                sync_id=sync_id,
+                status="running",
+                today=_midnight(today),
+                started_at=utcnow(),
+            )
+        )
+    result = DetectionResult(run_id, "running", connection_id, sync_id, today.isoformat())
+    t0 = time.perf_counter()
+    try:
+        with uow() as s:
+            facts = Facts.load(s, connection_id, region, adjustment_reasons(settings))
+            t_load = time.perf_counter() - t0
+            detection = detect(facts, settings, today)
+            written, closed = store_findings(
+                s,
+                workspace_id=workspace_id,
+                connection_id=connection_id,
+                run_id=run_id,
+                sync_id=sync_id,
+                findings=detection.findings,
+                settled=detection.settled,
+            )
+            recoverable: dict[str, Decimal] = defaultdict(Decimal)
+            fileable: dict[str, Decimal] = defaultdict(Decimal)
+            for f in detection.findings:
+                if f.window.status != "expired":
+                    recoverable[f.currency] += f.amount
+                if f.window.status == "open":
+                    fileable[f.currency] += f.amount
+            result.status = "completed"
+            result.claims_found = len(detection.findings)
+            result.written, result.closed = written, closed
+            result.recoverable, result.fileable_now = _money(recoverable), _money(fileable)
+            result.by_type = dict(sorted(Counter(f.type for f in detection.findings).items()))
+            result.by_window = dict(sorted(Counter(f.window.status for f in detection.findings).items()))
+            result.seconds = time.perf_counter() - t0
+            run = s.get_one(DetectionRun, run_id)
+            run.status, run.completed_at = "completed", utcnow()
+            run.claims_found, run.claims_written = result.claims_found, written
+            run.recoverable = result.recoverable
+            run.stats = {
+                "byType": result.by_type,
+                "byWindow": result.by_window,
+                "fileableNow": result.fileable_now,
+                "closed": closed,
+                "rows": facts.sizes(),
+                "seconds": {
+                    "load": round(t_load, 4),
+                    **{k: round(v, 4) for k, v in detection.seconds.items()},
+                },
+            }
+            payload = {
+                "detectionRunId": run_id,
+                "connectionId": connection_id,
+                "claims": result.claims_found,
+                "recoverable": result.recoverable,
+                "fileableNow": result.fileable_now,
+                "byType": result.by_type,
+                "byWindow": result.by_window,
+            }
+            _sync_event(s, workspace_id, sync_id, "detection.completed", payload)
+            s.add(_agent_event(workspace_id, connection_id, sync_id, "completed", payload))
+    except Exception as exc:
+        log.exception("detection failed", extra={"connection_id": connection_id, "sync_id": sync_id})
+        result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
+        result.seconds = time.perf_counter() - t0
+        with uow() as s:
+            run = s.get_one(DetectionRun, run_id)
+            run.status, run.error, run.completed_at = "failed", result.error, utcnow()
+            s.add(
+                _agent_event(
+                    workspace_id,
+                    connection_id,
+                    sync_id,
+                    "failed",
+                    {"detectionRunId": run_id, "error": result.error},
+                )
+            )
+        raise DetectionFailed(result) from exc
+    return result
+
+
+def _sync_event(s: Session, workspace_id: int, sync_id: str, type_: str, data: dict[str, Any]) -> None:
+    sync = s.get(SyncRun, sync_id)
+    if sync is not None:
+        from sellersync.sync.ledger import add_event
+
+        add_event(s, sync, type_, data)
+    else:  # a sync id the ledger does not know (e.g. detection over bulk-loaded rows)
+        s.add(
+            SyncEvent(
+                workspace_id=workspace_id, sync_id=sync_id, type=type_, data={"syncId": sync_id, **data}
+            )
+        )
+
+
+def _agent_event(
+    workspace_id: int, connection_id: int, sync_id: str, outcome: str, payload: dict[str, Any]
+) -> AgentEvent:
+    return AgentEvent(
+        workspace_id=workspace_id,
+        connection_id=connection_id,
+        sync_id=sync_id,
+        agent=AGENT,
+        outcome=outcome,
+        payload=payload,
+    )
+
+
+def latest_sync_id(s: Session, connection_id: int) -> str | None:
+    """The newest completed (or partial) sync of a connection: what on-demand detection runs after."""
+    return s.scalar(
+        select(SyncRun.id)
+        .where(SyncRun.connection_id == connection_id, SyncRun.status.in_(("completed", "partial")))
+        .order_by(SyncRun.created_at.desc())
+        .limit(1)
+    )
