@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sellersync import __version__
 from sellersync.accounts.logfilter import redact_access_log
 from sellersync.api import errors
-from sellersync.api.routes import amazon, auth, data, events, health, sync, tokens
+from sellersync.api.routes import amazon, auth, claims, data, events, health, sync, tokens
 from sellersync.config import Settings
 from sellersync.runtime import build_runtime
 from sellersync.secrets import SecretKeyMissing
@@ -53,4 +53,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(tokens.router)
     app.include_router(amazon.router)
+    app.include_router(claims.router)
     return app
