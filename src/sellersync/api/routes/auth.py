@@ -55,7 +55,13 @@ class _Failures:
             self._seen.pop(key, None)
 
 
-_failures = _Failures()
+def _failures_of(request: Request) -> _Failures:
+    """One tracker per app (so separate servers in one process do not share lockouts)."""
+    state = request.app.state
+    tracker: _Failures | None = getattr(state, "login_failures", None)
+    if tracker is None:
+        tracker = state.login_failures = _Failures()
+    return tracker
 
 
 def _secure(request: Request, public_url: str) -> bool:
@@ -78,6 +84,7 @@ def login(body: LoginRequest, request: Request, response: Response, runtime: Run
     """Check e-mail and password; set the session cookie. 401 for a wrong pair (same answer either way)."""
     check_same_origin(request, runtime)
     key = (body.email.strip().lower(), request.client.host if request.client else "")
+    _failures = _failures_of(request)
     if _failures.blocked(key):
         raise ApiError(429, "too_many_attempts", "too many failed sign-ins; try again in 15 minutes")
     settings = runtime.settings
