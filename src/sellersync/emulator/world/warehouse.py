@@ -38,7 +38,10 @@ def _adjust(
     qty: int,
     start_hours: float = 0,
 ) -> LedgerRow:
-    when = ctx.history.day_start(b.day.index) + timedelta(hours=start_hours, seconds=r.randint(0, 86_399))
+    if b.day.index == 0:  # the first receipts arrive in the first hours of the history
+        start_hours = max(start_hours, 3)
+    seconds = r.randint(0, 86_399 - int(start_hours * 3600))
+    when = ctx.history.day_start(b.day.index) + timedelta(hours=start_hours, seconds=seconds)
     row = LedgerRow(
         when,
         mkt,
