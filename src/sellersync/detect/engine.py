@@ -30,7 +30,7 @@ class Detection:
 
 
 def detect(
-    facts: Facts, settings: Settings, today: date, rules: dict[str, object] | None = None
+    facts: Facts, settings: Settings, today: date, rules: Collection[str] | None = None
 ) -> Detection:
     """Run every rule (or those named in ``rules``) over ``facts`` as of ``today``."""
     ctx = RuleContext(settings=settings, today=today, region=facts.region, facts=facts)
