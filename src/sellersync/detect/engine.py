@@ -29,9 +29,7 @@ class Detection:
     seconds: dict[str, float] = field(default_factory=dict)  # per rule
 
 
-def detect(
-    facts: Facts, settings: Settings, today: date, rules: Collection[str] | None = None
-) -> Detection:
+def detect(facts: Facts, settings: Settings, today: date, rules: Collection[str] | None = None) -> Detection:
     """Run every rule (or those named in ``rules``) over ``facts`` as of ``today``."""
     ctx = RuleContext(settings=settings, today=today, region=facts.region, facts=facts)
     out = Detection()
