@@ -15,11 +15,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from sellersync.accounts import service as accounts
 from sellersync.api.app import create_app
 from sellersync.config import Settings
+from sellersync.store.base import Base
 from sellersync.store.engine import make_engine, make_session_factory
 from sellersync.store.models import AmazonConnection, SyncRun
 from sellersync.store.uow import UnitOfWork
@@ -161,6 +162,18 @@ def emu() -> Iterator[RunningEmulator]:
 def server(db: Database, emu: RunningEmulator) -> Iterator[Server]:
     with accounts_server(db.url, emu) as srv:
         yield srv
+
+
+def database_bytes(db: Database) -> bytes:
+    """Everything the database holds: the SQLite files' bytes, or every PostgreSQL row as text."""
+    if db.dialect == "sqlite":
+        return b"".join(p.read_bytes() for p in database_files(db.url))
+    with db.engine.connect() as conn:
+        return "\n".join(
+            str(row[0])
+            for table in Base.metadata.sorted_tables
+            for row in conn.execute(text(f'SELECT CAST(t AS text) FROM "{table.name}" t'))
+        ).encode()
 
 
 def database_files(url: str) -> list[Path]:

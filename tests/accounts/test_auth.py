@@ -13,7 +13,7 @@ from sellersync.api.app import create_app
 from sellersync.config import Settings
 from sellersync.secrets import SecretKeyMissing
 from sellersync.store.models import ApiToken, User, UserSession
-from tests.accounts.conftest import PASSWORD, Server, accounts_server, database_files
+from tests.accounts.conftest import PASSWORD, Server, accounts_server, database_bytes
 from tests.conftest import Database
 from tests.support.emulator import RunningEmulator
 from tests.support.sellersync import API_KEY
@@ -40,7 +40,7 @@ def test_login_sets_a_safe_session_cookie_and_logout_ends_it(server: Server, db:
     assert me["workspace"]["name"] == "Acme"
 
     secret = c.cookies["sellersync_session"]
-    raw = b"".join(p.read_bytes() for p in database_files(db.url))
+    raw = database_bytes(db)
     assert secret.encode() not in raw and PASSWORD.encode() not in raw
     with server.uow() as s:
         (user,) = s.scalars(select(User))
@@ -93,7 +93,7 @@ def test_api_tokens_are_shown_once_stored_hashed_and_revocable(server: Server, d
     program = server.token_client(token)
     me = program.get("/api/auth/me").json()
     assert me["via"] == "token" and me["user"]["email"] == "owner@a.test"
-    raw = b"".join(p.read_bytes() for p in database_files(db.url))
+    raw = database_bytes(db)
     assert token.encode() not in raw
     with server.uow() as s:
         (row,) = s.scalars(select(ApiToken))

@@ -18,7 +18,7 @@ from sellersync.accounts import oauth
 from sellersync.config import Settings
 from sellersync.secrets import SecretBox
 from sellersync.store.models import OAuthState, SyncEvent
-from tests.accounts.conftest import Server, accounts_server, database_files
+from tests.accounts.conftest import Server, accounts_server, database_bytes
 from tests.conftest import Database
 from tests.support.emulator import RunningEmulator
 
@@ -74,7 +74,7 @@ def test_connect_stores_encrypted_token_and_starts_the_first_sync(server: Server
     assert token in issued_refresh_tokens(server.emu)
     final = server.wait(browser, sync_id)
     assert final["status"] == "completed", final
-    raw = b"".join(p.read_bytes() for p in database_files(db.url))
+    raw = database_bytes(db)
     assert raw, "no database file read"
     assert token.encode() not in raw
     assert b"Atzr|" not in raw and b"Atza|" not in raw
