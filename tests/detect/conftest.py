@@ -45,13 +45,15 @@ def day(n: float) -> datetime:
 class Seller:
     """One connection's canonical rows, built in memory and written with the real upsert."""
 
-    def __init__(self, db: Database, region: str = "NA") -> None:
+    def __init__(self, db: Database, region: str = "NA", workspace_id: int | None = None) -> None:
         self.db = db
         self.region = region
         with db.uow() as s:
-            ws = Workspace(name=f"ws-{uuid.uuid4().hex[:8]}")
-            s.add(ws)
-            s.flush()
+            ws = s.get(Workspace, workspace_id) if workspace_id else None
+            if ws is None:
+                ws = Workspace(name=f"ws-{uuid.uuid4().hex[:8]}")
+                s.add(ws)
+                s.flush()
             conn = AmazonConnection(
                 workspace_id=ws.id, selling_partner_id=f"A{uuid.uuid4().hex[:12].upper()}", region=region
             )
