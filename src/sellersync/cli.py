@@ -277,15 +277,11 @@ def detect_command(
 ) -> None:
     """Run claim detection for a connection; print its claims by type and window and the recoverable total."""
     from datetime import date
-    from decimal import Decimal
 
-    from rich.table import Table
-    from sqlalchemy import func, select
-
+    from sellersync.cli_progress import claims_table
     from sellersync.detect.service import ConnectionNotFound, DetectionFailed, latest_sync_id, run_detection
     from sellersync.runtime import build_runtime
     from sellersync.store import migrate
-    from sellersync.store.models import Claim
 
     settings = get_settings()
     migrate.upgrade(settings.database_url)
@@ -309,27 +305,10 @@ def detect_command(
         except (ConnectionNotFound, DetectionFailed) as exc:
             console.print(f"[red]detection failed: {exc}[/red]")
             raise typer.Exit(1) from None
-        table = Table(title=f"Claims of connection {connection} (as of {result.today})")
-        windows = ("open", "not_yet_eligible", "expired")
-        for col in ("type", *windows, "amount (not expired)"):
-            table.add_column(col, justify="left" if col == "type" else "right")
         with rt.uow() as s:
-            rows = s.execute(
-                select(Claim.type, Claim.window_status, Claim.currency, func.count(), func.sum(Claim.amount))
-                .where(Claim.connection_id == connection, Claim.status == "open")
-                .group_by(Claim.type, Claim.window_status, Claim.currency)
-            ).all()
-        counts: dict[str, dict[str, int]] = {}
-        money: dict[str, dict[str, Decimal]] = {}
-        for type_, window, currency, n, amount in rows:
-            counts.setdefault(type_, {}).setdefault(window, 0)
-            counts[type_][window] += n
-            if window != "expired":
-                money.setdefault(type_, {}).setdefault(currency, Decimal(0))
-                money[type_][currency] += Decimal(amount or 0)
-        for type_ in sorted(counts):
-            amounts = " ".join(f"{v:.2f} {c}" for c, v in sorted(money.get(type_, {}).items())) or "-"
-            table.add_row(type_, *(str(counts[type_].get(w, 0)) for w in windows), amounts)
+            table = claims_table(
+                s, connection, title=f"Claims of connection {connection} (as of {result.today})"
+            )
         console.print(table)
         total = ", ".join(f"{v} {c}" for c, v in result.recoverable.items()) or "0"
         now = ", ".join(f"{v} {c}" for c, v in result.fileable_now.items()) or "0"

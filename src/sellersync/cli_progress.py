@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from sellersync.store.models import SyncUnit
+from sellersync.store.models import Claim, SyncUnit
 from sellersync.sync.progress import stream_message
 from sellersync.sync.report import SyncSummary
 from sellersync.sync.streams import BY_NAME
@@ -71,3 +74,28 @@ def summary_table(summary: SyncSummary, api_stats: Mapping[str, Mapping[str, int
     for op, st in sorted(api_stats.items()):
         calls.add_row(op, str(st["calls"]), str(st["throttles"]), str(st["retries"]), str(st["errors"]))
     return [streams, calls]
+
+
+def claims_table(session: Session, connection_id: int, *, title: str) -> Table:
+    """Open claims by type and policy window, with the money still recoverable (not expired)."""
+    windows = ("open", "not_yet_eligible", "expired")
+    table = Table(title=title)
+    for col in ("type", *windows, "amount (not expired)"):
+        table.add_column(col, justify="left" if col == "type" else "right")
+    rows = session.execute(
+        select(Claim.type, Claim.window_status, Claim.currency, func.count(), func.sum(Claim.amount))
+        .where(Claim.connection_id == connection_id, Claim.status == "open")
+        .group_by(Claim.type, Claim.window_status, Claim.currency)
+    ).all()
+    counts: dict[str, dict[str, int]] = {}
+    money: dict[str, dict[str, Decimal]] = {}
+    for type_, window, currency, n, amount in rows:
+        counts.setdefault(type_, {}).setdefault(window, 0)
+        counts[type_][window] += n
+        if window != "expired":
+            money.setdefault(type_, {}).setdefault(currency, Decimal(0))
+            money[type_][currency] += Decimal(amount or 0)
+    for type_ in sorted(counts):
+        amounts = " ".join(f"{v:.2f} {c}" for c, v in sorted(money.get(type_, {}).items())) or "-"
+        table.add_row(type_, *(str(counts[type_].get(w, 0)) for w in windows), amounts)
+    return table

@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     report_fatal_backoff_seconds: float = Field(30.0, description="Wait before re-requesting a FATAL report.")
     orders_api_hours: int = Field(6, description="Freshest hours read with getOrders instead of reports.")
     streams: str = Field("", description="Comma-separated stream names to sync; empty syncs every stream.")
+    detect_after_sync: bool = Field(True, description="Run claim detection after every successful sync.")
     max_attempts: int = Field(5, description="Times a sync is (re)started after crashes before it fails.")
     job_concurrency: int = Field(4, description="Syncs run at once by the embedded runner.")
     reaper_interval_seconds: float = Field(10.0, description="How often orphaned syncs are looked for.")

@@ -12,8 +12,6 @@ and waits for the thread. Pass ``world=`` to serve a hand-made WorldView instead
 from __future__ import annotations
 
 import functools
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,10 +20,10 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-import uvicorn
 
 from sellersync.emulator.app import create_app
 from sellersync.emulator.contract import WorldView
+from sellersync.emulator.embedded import serve_in_thread
 from sellersync.emulator.faults import FaultConfig
 from sellersync.emulator.lwa import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
@@ -117,15 +115,6 @@ class OffsetClock:
         return time.time() + self.offset
 
 
-def _free_socket(host: str) -> socket.socket:
-    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose proto
-    # is TCP, and without it every keep-alive request waits ~40 ms (Nagle + delayed ACK).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
-    return sock
-
-
 @contextmanager
 def run_emulator(
     *,
@@ -154,30 +143,11 @@ def run_emulator(
         client_secret=client_secret,
         **({"clock": clock} if clock is not None else {}),
     )
-    sock = _free_socket(host)
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name=f"emulator-{port}", daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + startup_timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            sock.close()
-            raise RuntimeError("the emulator did not start")
-        time.sleep(0.01)
-    try:
+    with serve_in_thread(app, host=host, startup_timeout=startup_timeout) as base_url:
         yield RunningEmulator(
-            base_url=f"http://{host}:{port}",
+            base_url=base_url,
             world=world,
             client_id=client_id,
             client_secret=client_secret,
             app=app,
         )
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()

@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from sellersync.config import Settings
 from sellersync.connections import add_connection, default_workspace
+from sellersync.emulator.embedded import serve_in_thread
 from sellersync.runtime import Runtime, build_runtime
 from tests.support.emulator import RunningEmulator
 
@@ -103,22 +102,8 @@ def run_server(settings: Settings) -> Iterator[RunningServer]:
     """The real app under uvicorn in a background thread of this process."""
     from sellersync.api.app import create_app
 
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the server did not start")
-        time.sleep(0.02)
-    try:
-        yield RunningServer(f"http://127.0.0.1:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serve_in_thread(create_app(settings)) as base_url:
+        yield RunningServer(base_url)
 
 
 @dataclass

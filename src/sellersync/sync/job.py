@@ -148,6 +148,8 @@ class SyncJob:
         try:
             status = self._run(sync_id, api, token)
             log.info("sync ended", extra={"status": status})
+            if status in ("completed", "partial") and self.settings.detect_after_sync:
+                self._detect(sync_id, run.connection_id)
             return status
         finally:
             keeper.stop()
@@ -158,6 +160,15 @@ class SyncJob:
             api.close()
             self._save_api_stats(sync_id)
             structlog.contextvars.unbind_contextvars("sync_id")
+
+    def _detect(self, sync_id: str, connection_id: int) -> None:
+        """Chain the detection job on the data this sync left (its own run, status and event)."""
+        from sellersync.detect.service import run_detection
+
+        try:
+            run_detection(self.uow, self.settings, connection_id=connection_id, sync_id=sync_id)
+        except Exception:  # recorded on the detection run; the sync itself stays completed
+            log.exception("detection after sync failed")
 
     def _save_api_stats(self, sync_id: str) -> None:
         """Add this attempt's API calls to the run's stats (they add up across resumed attempts)."""

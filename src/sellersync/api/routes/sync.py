@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from sellersync.api.deps import CurrentCaller, DbSession, RuntimeDep
 from sellersync.api.errors import ApiError, not_found
-from sellersync.store.models import SyncRun, SyncUnit
+from sellersync.store.models import DetectionRun, SyncRun, SyncUnit
 from sellersync.sync import ledger
 from sellersync.sync.counts import canonical_counts
 from sellersync.sync.service import NotConnected, SyncInProgress, SyncNotFound
@@ -49,6 +49,24 @@ def sync_view(s: Session, run: SyncRun) -> dict[str, Any]:
         "error": run.error,
         "attempt": run.attempt,
         "apiCalls": stats.get("api", {}),
+        "detection": _detection_view(s, run.id),
+    }
+
+
+def _detection_view(s: Session, sync_id: str) -> dict[str, Any] | None:
+    """The detection job chained after this sync (its own status), if any."""
+    det = s.scalars(
+        select(DetectionRun).where(DetectionRun.sync_id == sync_id).order_by(DetectionRun.created_at.desc())
+    ).first()
+    if det is None:
+        return None
+    return {
+        "detectionId": det.id,
+        "status": det.status,
+        "claimsFound": det.claims_found,
+        "recoverable": det.recoverable,
+        "completedAt": _iso(det.completed_at),
+        "error": det.error,
     }
 
 
