@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     report_poll_max_seconds: float = 3600.0
     report_poll_initial_seconds: float = Field(2.0, description="First getReport poll interval.")
     report_fatal_backoff_seconds: float = Field(30.0, description="Wait before re-requesting a FATAL report.")
+    report_prefetch: int = Field(
+        8, description="Reports requested ahead of the unit being read, while the bucket has room."
+    )
     orders_api_hours: int = Field(6, description="Freshest hours read with getOrders instead of reports.")
     streams: str = Field("", description="Comma-separated stream names to sync; empty syncs every stream.")
     detect_after_sync: bool = Field(True, description="Run claim detection after every successful sync.")

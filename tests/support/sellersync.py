@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -51,8 +52,8 @@ def settings_for(database_url: str, emu: RunningEmulator, **overrides: Any) -> S
 def env_for(settings: Settings) -> dict[str, str]:
     """The same settings as SELLERSYNC_* environment variables, for a server subprocess."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SELLERSYNC_")}
-    for name, value in settings.model_dump().items():
-        env[f"SELLERSYNC_{name.upper()}"] = str(value)
+    for name, value in settings.model_dump(mode="json").items():
+        env[f"SELLERSYNC_{name.upper()}"] = value if isinstance(value, str) else json.dumps(value)
     return env
 
 

@@ -198,5 +198,9 @@ class ConnectionRateLimiter:
     def penalize(self, operation: str) -> None:
         self.limiter.penalize(self.connection_id, operation)
 
+    def tokens(self, operation: str) -> float:
+        """Calls that could be made right now without waiting."""
+        return self.limiter.tokens(self.connection_id, operation)
+
     def rate(self, operation: str) -> float:
         return self.limiter.rate(self.connection_id, operation)

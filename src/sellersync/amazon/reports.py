@@ -269,7 +269,10 @@ class ReportFetcher:
                     "reusing report",
                     extra={"report_id": existing.get("reportId"), "report_type": report_type},
                 )
-                return str(existing["reportId"]), False
+                report_id = str(existing["reportId"])
+                with self._lock:  # a report we requested earlier (e.g. ahead of time) is still ours
+                    ours = report_id in self.requested
+                return report_id, ours
         return self._create(report_type, marketplace_ids, start, end, report_options), True
 
     def _create(

@@ -117,6 +117,9 @@ class SyncJob:
         self.progress = progress or NullProgress()
         self.lease = timedelta(seconds=settings.lease_seconds)
         self.last_stats: dict[str, dict[str, int]] = {}
+        self._requested_ahead: set[int] = set()
+        self._api: AmazonApi | None = None
+        self._stats_saved = False
 
     # --- the whole run ----------------------------------------------------------------------------
 
@@ -143,6 +146,7 @@ class SyncJob:
         keeper = LeaseKeeper(self.uow, sync_id, self.owner, self.lease, token)
         keeper.start()
         api = self.api_factory.for_connection(run.connection_id, refresh_token, token)
+        self._api, self._stats_saved = api, False
         structlog.contextvars.bind_contextvars(sync_id=sync_id)
         log.info("sync running", extra={"attempt": run.attempt})
         try:
@@ -153,12 +157,10 @@ class SyncJob:
             return status
         finally:
             keeper.stop()
-            self.last_stats = {
-                op: {"calls": st.calls, "throttles": st.throttles, "retries": st.retries, "errors": st.errors}
-                for op, st in api.stats.snapshot().items()
-            }
             api.close()
-            self._save_api_stats(sync_id)
+            if not self._stats_saved:  # interrupted: the attempt's calls still count
+                with self.uow() as s:
+                    self._merge_api_stats(s.get_one(SyncRun, sync_id))
             structlog.contextvars.unbind_contextvars("sync_id")
 
     def _detect(self, sync_id: str, connection_id: int) -> None:
@@ -170,16 +172,21 @@ class SyncJob:
         except Exception:  # recorded on the detection run; the sync itself stays completed
             log.exception("detection after sync failed")
 
-    def _save_api_stats(self, sync_id: str) -> None:
+    def _merge_api_stats(self, run: SyncRun) -> None:
         """Add this attempt's API calls to the run's stats (they add up across resumed attempts)."""
-        with self.uow() as s:
-            run = s.get_one(SyncRun, sync_id)
-            api: dict[str, dict[str, int]] = {k: dict(v) for k, v in (run.stats or {}).get("api", {}).items()}
-            for op, counts in self.last_stats.items():
-                mine = api.setdefault(op, {})
-                for key, n in counts.items():
-                    mine[key] = mine.get(key, 0) + n
-            run.stats = {**(run.stats or {}), "api": api}
+        if self._api is None:
+            return
+        self.last_stats = {
+            op: {"calls": st.calls, "throttles": st.throttles, "retries": st.retries, "errors": st.errors}
+            for op, st in self._api.stats.snapshot().items()
+        }
+        api: dict[str, dict[str, int]] = {k: dict(v) for k, v in (run.stats or {}).get("api", {}).items()}
+        for op, counts in self.last_stats.items():
+            mine = api.setdefault(op, {})
+            for key, n in counts.items():
+                mine[key] = mine.get(key, 0) + n
+        run.stats = {**(run.stats or {}), "api": api}
+        self._stats_saved = True
 
     def _run(self, sync_id: str, api: AmazonApi, token: CancelToken) -> str:
         try:
@@ -188,6 +195,7 @@ class SyncJob:
                 ledger.reopen_unfinished(s, sync_id)
             while (unit_id := self._next_unit(sync_id)) is not None:
                 token.raise_if_cancelled()
+                self._request_ahead(sync_id, unit_id, api)
                 self._run_unit_guarded(sync_id, unit_id, api)
         except Cancelled:
             with self.uow() as s:
@@ -327,6 +335,43 @@ class SyncJob:
                 .order_by(SyncUnit.id)
                 .limit(1)
             )
+
+    def _request_ahead(self, sync_id: str, unit_id: int, api: AmazonApi) -> None:
+        """Request the reports of the next units now, so Amazon prepares them while we read this one.
+
+        Only while the createReport bucket has room (never waits for it), and reused when the unit
+        runs, because the fetcher matches reports by type, marketplace and window.
+        """
+        if self.settings.report_prefetch <= 0:
+            return
+        report_streams = [s.name for s in BY_NAME.values() if s.source is Source.REPORT]
+        with self.uow() as s:
+            ahead = s.scalars(
+                select(SyncUnit)
+                .where(
+                    SyncUnit.sync_id == sync_id,
+                    SyncUnit.status == "pending",
+                    SyncUnit.id > unit_id,
+                    SyncUnit.stream.in_(report_streams),
+                )
+                .order_by(SyncUnit.id)
+                .limit(self.settings.report_prefetch)
+            ).all()
+        for unit in ahead:
+            if unit.id in self._requested_ahead:
+                continue
+            if api.client.limiter.tokens("createReport") < 1:
+                return
+            try:
+                api.reports.find_or_create(
+                    BY_NAME[unit.stream].report_type,
+                    [unit.marketplace_id],
+                    unit.window_start,
+                    unit.window_end,
+                )
+            except AmazonError:
+                return  # the unit will request it itself, with its own retries
+            self._requested_ahead.add(unit.id)
 
     def _run_unit_guarded(self, sync_id: str, unit_id: int, api: AmazonApi) -> None:
         with self.uow() as s:
@@ -500,6 +545,7 @@ class SyncJob:
             "partial": "completed with missing units",
             "failed": "failed",
         }.get(status, status)
+        self._merge_api_stats(run)
         run.stats = {
             **(run.stats or {}),
             "units": len(units),
