@@ -44,8 +44,10 @@ def run_demo(
         )
         status = run_sync_foreground(settings, connection_id, trigger="cli")
     _print_claims(settings, connection_id, console)
+    _demo_user(settings, console)
     console.print(
-        f"demo finished: sync {status}. Browse it with `sellersync serve` (SELLERSYNC_API_KEY=...)."
+        f"demo finished: sync {status}. Browse the store with `sellersync serve` and "
+        "`curl -H 'Authorization: Bearer <token>' http://127.0.0.1:8000/api/sync/status`."
     )
     return status
 
@@ -74,3 +76,29 @@ def _print_claims(settings: Settings, connection_id: int, console: Console) -> N
             console.print(f"{det.claims_found} claims ({det.status}); recoverable, not expired: {total}")
     finally:
         rt.close()
+
+
+DEMO_EMAIL = "demo@sellersync.local"
+
+
+def _demo_user(settings: Settings, console: Console) -> None:
+    """The demo workspace's own user, and an API token for programs (printed once)."""
+    import secrets
+
+    from sellersync.accounts.service import create_token, create_user, user_by_email
+    from sellersync.runtime import build_runtime
+
+    rt = build_runtime(settings)
+    try:
+        with rt.uow() as s:
+            user = user_by_email(s, DEMO_EMAIL)
+            password = None
+            if user is None:
+                password = secrets.token_urlsafe(12)
+                user = create_user(s, email=DEMO_EMAIL, password=password, workspace="Demo")
+            _, token = create_token(s, user.id, name="demo")
+    finally:
+        rt.close()
+    if password:
+        console.print(f"sign in as {DEMO_EMAIL} with password {password}")
+    console.print(f"API token for {DEMO_EMAIL}: {token}")
