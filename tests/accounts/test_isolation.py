@@ -33,6 +33,9 @@ PUBLIC = {
     ("GET", "/health"),
     ("GET", "/metrics"),
     ("POST", "/api/auth/login"),
+    # dashboard pages: without a session "/" redirects to /login (tests/web/test_dashboard.py)
+    ("GET", "/"),
+    ("GET", "/login"),
 }
 #: Path parameters that name a thing; a route with one of them is an object endpoint.
 OBJECT_PARAMS = {"sync_id", "key", "token_id", "connection_id", "run_id", "claim_id"}

@@ -15,6 +15,7 @@ from sellersync.config import Settings
 from sellersync.runtime import build_runtime
 from sellersync.secrets import SecretKeyMissing
 from sellersync.sync.runner import EmbeddedRunner
+from sellersync.web import routes as web
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -54,4 +55,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(tokens.router)
     app.include_router(amazon.router)
     app.include_router(claims.router)
+    app.include_router(web.router)
+    web.mount_static(app)
     return app

@@ -1,0 +1,101 @@
+"""Dashboard pages: ``GET /`` (signed-in users only) and ``GET /login``.
+
+The pages carry no data of their own: the dashboard's script reads everything from the API with the
+session cookie (``/api/sync/*``, ``/api/amazon/*``, ``/api/claims``), so every number on screen is one
+the API computed from the store. Scripts and styles are files under ``/static`` (a strict
+Content-Security-Policy forbids inline code and other origins).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from sellersync import __version__
+from sellersync.api.deps import Caller, RuntimeDep, caller_of
+from sellersync.api.errors import ApiError
+from sellersync.api.routes.auth import user_view
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+
+SYNC_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
+HEADERS = {
+    "cache-control": "no-store",
+    "referrer-policy": "same-origin",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+
+
+def mount_static(app: FastAPI) -> None:
+    """Serve ``web/static`` under ``/static``."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
+def _session_caller(request: Request, runtime: RuntimeDep) -> Caller | None:
+    """The signed-in browser user, or None (a page is only for a session, never for a token)."""
+    try:
+        caller = caller_of(request, runtime)
+    except ApiError:
+        return None
+    if caller is None or caller.via != "session":
+        return None
+    return caller
+
+
+def _sync_id(value: str | None) -> str | None:
+    return value if value and SYNC_ID.match(value) else None
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    runtime: RuntimeDep,
+    sync_id: Annotated[str | None, Query(alias="syncId", max_length=64)] = None,
+) -> Response:
+    """The dashboard; without a session, a redirect to the sign-in page (keeping ``?syncId=``)."""
+    caller = _session_caller(request, runtime)
+    wanted = _sync_id(sync_id)
+    if caller is None:
+        target = f"/login?syncId={wanted}" if wanted else "/login"
+        return RedirectResponse(target, status_code=303, headers={"cache-control": "no-store"})
+    with runtime.uow() as s:
+        who = user_view(s, caller.user_id, caller.workspace_id, caller.role, caller.via)
+    return templates.TemplateResponse(
+        request,
+        "dashboard.html",
+        {
+            "version": __version__,
+            "email": (who["user"] or {}).get("email", ""),
+            "workspace": who["workspace"]["name"],
+            "role": caller.role,
+            "can_write": caller.can_write,
+        },
+        headers=HEADERS,
+    )
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(
+    request: Request,
+    runtime: RuntimeDep,
+    sync_id: Annotated[str | None, Query(alias="syncId", max_length=64)] = None,
+) -> Response:
+    """The sign-in form (it posts to ``POST /api/auth/login``); a signed-in browser goes to ``/``."""
+    wanted = _sync_id(sync_id)
+    if _session_caller(request, runtime) is not None:
+        return RedirectResponse(f"/?syncId={wanted}" if wanted else "/", status_code=303)
+    return templates.TemplateResponse(request, "login.html", {"version": __version__}, headers=HEADERS)
