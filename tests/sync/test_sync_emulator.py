@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sellersync.store.models import (
     AgentEvent,
     CustomerReturn,
+    DetectionRun,
     FbaShipment,
     InboundShipment,
     InboundShipmentItem,
@@ -26,6 +27,7 @@ from sellersync.store.models import (
     RemovalShipment,
     Settlement,
     SettlementLine,
+    SyncEvent,
     SyncRun,
     SyncUnit,
 )
@@ -136,6 +138,13 @@ def test_sync_reproduces_the_world_and_a_second_sync_adds_nothing(sync_env: Sync
         ).all()
         assert [a.outcome for a in agent] == ["completed"]
         before = snapshot(s)
+        # the detection job was chained after the sync, under the same sync id, with its own status
+        detection = s.scalars(select(DetectionRun).where(DetectionRun.sync_id == sync_id)).all()
+        assert [d.status for d in detection] == ["completed"]
+        chained = s.scalars(
+            select(SyncEvent).where(SyncEvent.sync_id == sync_id, SyncEvent.type == "detection.completed")
+        ).all()
+        assert len(chained) == 1 and chained[0].data["claims"] == detection[0].claims_found
     second_id, status = sync_env.sync()
     assert status == "completed"
     with sync_env.runtime.uow() as s:
