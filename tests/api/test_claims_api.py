@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
 
@@ -140,7 +141,12 @@ def test_detect_list_detail_export(api: httpx.Client, db: Database) -> None:
     assert "ledgerReferenceIds=1000000001" in next(
         x["reference"] for x in rows if x["type"] == "lost_in_warehouse"
     )
-    _error(api.get("/api/claims/export", params={"format": "parquet"}), 400, "unsupported_format")
+    parquet = api.get("/api/claims/export", params={"format": "parquet"})
+    assert parquet.status_code == 200
+    table = pq.read_table(io.BytesIO(parquet.content))
+    assert table.num_rows == len(rows)
+    assert sorted(table.column("type").to_pylist()) == sorted(x["type"] for x in rows)
+    assert sorted(table.column("amount").to_pylist()) == sorted(x["amount"] for x in rows)
     _error(api.get("/api/claims/export", params={"format": "xlsx"}), 400, "invalid_request")
 
     runs = api.get("/api/claims/runs").json()
