@@ -355,3 +355,13 @@ def test_workspace_name_is_escaped(site: Site) -> None:
     assert browser.post("/api/auth/login", json={"email": "x@example.com", "password": PASSWORD}).is_success
     text = browser.get("/").text
     assert "&lt;b&gt;Evil &amp; Co&lt;/b&gt;" in text and "<b>Evil" not in text
+
+
+def test_read_only_user_sees_everything_but_cannot_act(page: Page, site: Site) -> None:
+    site.user(role="read_only")
+    site.connect()
+    sign_in(page, site)
+    expect(page.locator("#connections-table tbody tr")).to_have_count(1)
+    for name in ("Start sync", "Cancel", "Connect another Amazon account"):
+        expect(page.get_by_role("button", name=name)).to_be_disabled()
+    expect(page.get_by_text("can read this workspace but not start syncs")).to_be_visible()

@@ -236,9 +236,10 @@
       $("recoverable").replaceChildren(el("li", "–"));
     }
 
-    // A sync that just ended changes connections, claims and history: read them again.
-    const ended = before && before.syncId === sync.syncId && ACTIVE.has(before.status) && !active;
-    if (ended) {
+    // When the sync or its detection changes state, connections, claims and history have changed
+    // too: read them again (this is how the polling fallback learns about them).
+    const phase = (x) => `${x.status}|${x.detection ? x.detection.status : ""}`;
+    if (before && before.syncId === sync.syncId && phase(before) !== phase(sync)) {
       refreshConnections();
       refreshClaims();
       refreshHistory();
