@@ -75,7 +75,9 @@ def test_every_planted_discrepancy_and_nothing_else(sync_env: SyncEnv) -> None:
         } == snapshot
         runs = s.scalars(select(DetectionRun).where(DetectionRun.sync_id == sync_id)).all()
         assert [r.status for r in runs] == ["completed"] * 3
-        events = s.scalars(select(SyncEvent).where(SyncEvent.type == "detection.completed")).all()
+        events = s.scalars(
+            select(SyncEvent).where(SyncEvent.type == "detection.completed").order_by(SyncEvent.id)
+        ).all()
         assert [e.data["claims"] for e in events] == [first.claims_found, len(truth), len(truth)]
         assert events[-1].workspace_id == env.workspace_id and events[-1].sync_id == sync_id
         recoverable: dict[str, Decimal] = {}
