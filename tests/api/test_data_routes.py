@@ -7,9 +7,6 @@ Two workspaces share the database: the caller's ("Default", connections A and B)
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,12 +16,12 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import uvicorn
 
 from sellersync.api.app import create_app
 from sellersync.api.routes.data import ENTITIES
 from sellersync.config import Settings
 from sellersync.connections import default_workspace
+from sellersync.emulator.embedded import serve_in_thread
 from sellersync.store.models import (
     AmazonConnection,
     CanonicalRow,
@@ -59,13 +56,6 @@ US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
 # ---------------------------------------------------------------- server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(db: Database) -> Iterator[str]:
     """The app under uvicorn on 127.0.0.1 in a background thread; yields its base URL."""
@@ -76,21 +66,8 @@ def server(db: Database) -> Iterator[str]:
         reaper_interval_seconds=3600,
         schedule_check_seconds=3600,
     )
-    port = _free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=30)
+    with serve_in_thread(create_app(settings)) as base_url:
+        yield base_url
 
 
 @pytest.fixture
