@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from sellersync.amazon import (
@@ -392,11 +393,11 @@ class SyncJob:
             with self.uow() as s:
                 s.get_one(SyncUnit, unit_id).status = "cancelled"
             raise
-        except AmazonError as exc:
+        except (AmazonError, OperationalError) as exc:  # OperationalError: e.g. SQLite busy past its timeout
             if not self._retry_unit(unit_id, exc):
                 self._fail_unit(sync_id, unit_id, exc)
 
-    def _retry_unit(self, unit_id: int, exc: AmazonError) -> bool:
+    def _retry_unit(self, unit_id: int, exc: Exception) -> bool:
         """Give a unit whose calls ran out of retries another go later in this run (bounded)."""
         with self.uow() as s:
             unit = s.get_one(SyncUnit, unit_id)
