@@ -171,3 +171,20 @@ def test_server_killed_mid_sync_resumes_the_same_sync_after_restart(api_env: Api
         assert [r.id for r in s.scalars(select(SyncRun))] == [sync_id]
         assert all(u.status == "done" for u in s.scalars(select(SyncUnit)))
     assert_matches_world(_as_sync_env(api_env))
+
+
+@pytest.mark.parametrize("api_env", [{"speed": 1.0}], indirect=True)
+def test_cancel_during_amazons_report_wait_stops_within_seconds(api_env: ApiEnv) -> None:
+    """At Amazon's real pace a report takes a minute or more: cancel must not wait for it."""
+    with api_env.server.client() as client:
+        sync_id = client.post("/api/sync/start").json()["syncId"]
+        deadline = time.monotonic() + 30
+        while not api_env.emu.stats()["operations"].get("createReport", {}).get("calls"):
+            assert time.monotonic() < deadline, "the sync never requested a report"
+            time.sleep(0.05)
+        client.post(f"/api/sync/cancel/{sync_id}")
+        body = _wait_status(client, sync_id, {"cancelled"}, timeout=10)  # not the minute Amazon takes
+        assert body["status"] == "cancelled", body
+        assert not any(u["status"] == "done" for u in body["units"] if u["stream"] == "orders")
+    # the reports it had requested were cancelled at Amazon, not left to run
+    assert api_env.emu.stats()["operations"]["cancelReport"]["calls"] >= 1
