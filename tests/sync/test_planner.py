@@ -93,3 +93,11 @@ def test_settlements_come_from_listed_reports_after_the_cursor() -> None:
 def test_weights_are_positive() -> None:
     assert all(u.weight > 0 for u in plan(_inputs()))
     assert BY_NAME["orders"].window_days == 30
+
+
+def test_incremental_finances_read_the_overlap_as_its_own_window_ending_at_the_cursor() -> None:
+    """A ServiceFeeEvent has no PostedDate; it is dated by its window's end, which must not move."""
+    cursor = NOW - timedelta(days=3)
+    units = plan(_inputs(checkpoints={("financial_events", ""): cursor}))
+    fin = [(u.window_start, u.window_end) for u in units if u.stream == "financial_events"]
+    assert fin == [(cursor - timedelta(hours=48), cursor), (cursor, NOW - SAFETY_LAG)]

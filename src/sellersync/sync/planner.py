@@ -100,6 +100,12 @@ def _plan_stream(
             if s.marketplace_id == mkt and (cursor is None or s.end > cursor - inputs.overlap)
         ]
     start = _start_for(stream, mkt, inputs, floor)
-    return [
-        PlannedUnit(stream.name, mkt, a, b, stream.weight) for a, b in windows(start, end, stream.window_days)
-    ]
+    cursor = inputs.checkpoints.get((stream.name, mkt))
+    if stream.source is Source.FINANCES and cursor is not None and start < cursor < end:
+        # The overlap gets a window of its own that ends at the cursor, where the previous sync's last
+        # window ended: events Amazon gives no PostedDate (ServiceFeeEvent) take the window's end as
+        # their date, so an event read again in the overlap keeps the same date and row key.
+        cuts = windows(start, cursor, stream.window_days) + windows(cursor, end, stream.window_days)
+    else:
+        cuts = windows(start, end, stream.window_days)
+    return [PlannedUnit(stream.name, mkt, a, b, stream.weight) for a, b in cuts]
