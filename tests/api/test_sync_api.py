@@ -33,6 +33,16 @@ def _wait_status(
         time.sleep(0.1)
 
 
+def _wait_detection(client: httpx.Client, sync_id: str, timeout: float = 120.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        body: dict[str, Any] = client.get(f"/api/sync/status/{sync_id}").json()
+        detection = body.get("detection") or {}
+        if detection.get("status") in ("completed", "failed") or time.monotonic() > deadline:
+            return body
+        time.sleep(0.1)
+
+
 def _as_sync_env(env: ApiEnv) -> SyncEnv:
     return SyncEnv(env.emu, env.settings, env.runtime, env.workspace_id, env.connection_id, env.db)
 
@@ -55,6 +65,9 @@ def test_start_streams_progress_to_completed_and_status_matches_the_store(api_en
         assert status["hasActiveSync"] is False
         last = status["lastSync"]
         assert last["syncId"] == sync_id and last["status"] == "completed" and last["progress"] == 100.0
+        # the chained detection commits its claims and the sync's refreshed counts together
+        last = _wait_detection(client, sync_id)
+        assert last["detection"]["status"] == "completed"
         with api_env.runtime.uow() as s:
             assert last["counts"] == canonical_counts(s, api_env.connection_id)
         assert last["counts"]["orders"] > 0

@@ -266,6 +266,7 @@ def run_detection(
                 "byWindow": result.by_window,
             }
             _sync_event(s, workspace_id, sync_id, "detection.completed", payload)
+            _refresh_sync_counts(s, sync_id, connection_id)
             s.add(_agent_event(workspace_id, connection_id, sync_id, "completed", payload))
     except Exception as exc:
         log.exception("detection failed", extra={"connection_id": connection_id, "sync_id": sync_id})
@@ -285,6 +286,21 @@ def run_detection(
             )
         raise DetectionFailed(result) from exc
     return result
+
+
+def _refresh_sync_counts(s: Session, sync_id: str, connection_id: int) -> None:
+    """A finished sync's stored counts include the claims its detection found, in the same commit.
+
+    Committing the claims and the counts together means no reader sees the detection completed
+    while the sync still shows the counts from before it.
+    """
+    from sellersync.sync.counts import canonical_counts
+    from sellersync.sync.ledger import TERMINAL
+
+    sync = s.get(SyncRun, sync_id)
+    if sync is not None and sync.status in TERMINAL:
+        s.flush()
+        sync.stats = {**(sync.stats or {}), "counts": canonical_counts(s, connection_id)}
 
 
 def _sync_event(s: Session, workspace_id: int, sync_id: str, type_: str, data: dict[str, Any]) -> None:

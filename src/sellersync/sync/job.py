@@ -172,10 +172,6 @@ class SyncJob:
             run_detection(self.uow, self.settings, connection_id=connection_id, sync_id=sync_id)
         except Exception:  # recorded on the detection run; the sync itself stays completed
             log.exception("detection after sync failed")
-            return
-        with self.uow() as s:  # the sync's counts include the claims its detection found
-            run = s.get_one(SyncRun, sync_id)
-            run.stats = {**(run.stats or {}), "counts": canonical_counts(s, connection_id)}
 
     def _merge_api_stats(self, run: SyncRun) -> None:
         """Add this attempt's API calls to the run's stats (they add up across resumed attempts)."""
