@@ -125,9 +125,16 @@ class OccurrenceCounter:
 
     def key(self, *parts: Any) -> str:
         base = digest(*parts)
+        return hashlib.sha1(f"{base}#{self._next(base)}".encode(), usedforsecurity=False).hexdigest()
+
+    def occurrence(self, *parts: Any) -> int:
+        """How many times this combination was seen before in the document (0 the first time)."""
+        return self._next(digest("occurrence", *parts))
+
+    def _next(self, base: str) -> int:
         occurrence = self._seen[base]
         self._seen[base] += 1
-        return hashlib.sha1(f"{base}#{occurrence}".encode(), usedforsecurity=False).hexdigest()
+        return occurrence
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,11 @@ both would rewrite it. So only what both sources carry is kept, in one vocabular
   ``order_items`` (sum them when a total is needed).
 - ``order_item_id`` is ``''`` on both paths: the flat file has no order item id (the Finances events
   and the FBA shipments carry it, keyed to the order and SKU).
+- ``line`` tells apart two lines of the same SKU in one order (Amazon splits a SKU into several
+  order items, e.g. for different promotions or gift options): 0 for the first, 1 for the next, in
+  the order the source lists them (flat-file rows of the order, or the order's ``OrderItems``). Both
+  sources list an order's lines in Amazon's order, so both give each line the same key, and no line
+  overwrites another.
 - ``fulfillment_channel`` is ``AFN``/``MFN`` (the flat file writes Amazon/Merchant).
 - ``order_status`` / ``item_status`` use the API spelling ``Canceled`` (the flat file writes Cancelled).
   The API has no item status; it is derived: Canceled when the order is, Shipped when every ordered
@@ -18,6 +23,7 @@ both would rewrite it. So only what both sources carry is kept, in one vocabular
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -59,6 +65,8 @@ def order_report_row(cells: Cells, counter: OccurrenceCounter) -> list[Record]:
     """One all-orders flat-file row (one order item) → [Order, OrderItem]."""
     ctx = cells.ctx
     order_id = cells.key("amazon-order-id")
+    sku = cells.text("sku", required=True)
+    line = counter.occurrence("order-line", order_id, sku)  # before any other cell can reject the row
     purchase_date = cells.required_date("purchase-date")
     sales_channel = cells.text("sales-channel")
     currency = cells.currency("currency")
@@ -84,7 +92,8 @@ def order_report_row(cells: Cells, counter: OccurrenceCounter) -> list[Record]:
         {
             **base,
             "amazon_order_id": order_id,
-            "sku": cells.text("sku", required=True),
+            "sku": sku,
+            "line": line,
             "order_item_id": "",
             "asin": cells.text("asin"),
             "item_status": canonical_status(cells.text("item-status")),
@@ -153,9 +162,13 @@ class OrdersApiNormalizer:
                 yield Quarantine.of(ctx.stream, order, exc.reason, quarantine_counter)
                 continue
             yield record
+            lines: Counter[str] = Counter()
             for item in items:
+                sku = _text(item, "SellerSKU")
+                line = lines[sku]
+                lines[sku] += 1
                 try:
-                    yield self.item(item, record.values)
+                    yield self.item(item, record.values, line)
                 except RowError as exc:
                     raw = {"AmazonOrderId": record.values["amazon_order_id"], **item}
                     yield Quarantine.of(ctx.stream, raw, exc.reason, quarantine_counter)
@@ -201,7 +214,7 @@ class OrdersApiNormalizer:
         )
         return record, list(items)
 
-    def item(self, item: Mapping[str, Any], order: Mapping[str, Any]) -> Record:
+    def item(self, item: Mapping[str, Any], order: Mapping[str, Any], line: int = 0) -> Record:
         if "SellerSKU" not in item:
             raise RowError("missing field 'SellerSKU'")
         price, currency = _money(item.get("ItemPrice"), "ItemPrice")
@@ -215,6 +228,7 @@ class OrdersApiNormalizer:
                 "marketplace_id": order["marketplace_id"],
                 "amazon_order_id": order["amazon_order_id"],
                 "sku": _text(item, "SellerSKU"),
+                "line": line,
                 "order_item_id": "",
                 "asin": _text(item, "ASIN"),
                 "item_status": _item_status(order["order_status"], item),

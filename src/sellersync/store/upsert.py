@@ -79,9 +79,15 @@ def upsert(
     now = utcnow()
     batch: dict[tuple[Any, ...], dict[str, Any]] = {}
     received = 0
+    key_defaults = {k: _default(table, k) for k in key}
     for row in rows:
         received += 1
         record = dict(row)
+        for k in key:  # a key column with a default (order items' line) may be left out
+            if k not in record:
+                if key_defaults[k] is None:
+                    raise ValueError(f"{table.name}: a row has no value for key column {k!r}")
+                record[k] = key_defaults[k]
         record["row_hash"] = content_hash(record)
         record["sync_id"] = sync_id
         record["updated_at"] = now

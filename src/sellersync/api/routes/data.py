@@ -87,7 +87,7 @@ class Entity:
         )
 
 
-_ORDER_ITEMS = Children("items", OrderItem, "amazon_order_id", ("sku", "id"), in_list=True)
+_ORDER_ITEMS = Children("items", OrderItem, "amazon_order_id", ("sku", "line", "id"), in_list=True)
 _INBOUND_ITEMS = Children("items", InboundShipmentItem, "shipment_id", ("sku", "id"), in_list=True)
 _SETTLEMENT_LINES = Children("lines", SettlementLine, "settlement_id", ("posted_date", "id"), in_list=False)
 
@@ -95,7 +95,7 @@ ENTITIES: dict[str, Entity] = {
     e.name: e
     for e in (
         Entity("orders", Order, "purchase_date", "Orders with their items.", "amazon_order_id", _ORDER_ITEMS),
-        Entity("order-items", OrderItem, "purchase_date", "Order lines (one per order and SKU)."),
+        Entity("order-items", OrderItem, "purchase_date", "Order lines (one per order, SKU and line)."),
         Entity("shipments", FbaShipment, "shipment_date", "Units shipped to customers by FBA."),
         Entity(
             "inbound-shipments",

@@ -60,11 +60,14 @@ class Order(CanonicalRow, Base):
 
 class OrderItem(CanonicalRow, Base):
     __tablename__ = "order_items"
-    __natural_key__ = ("connection_id", "amazon_order_id", "sku")
-    __table_args__ = _key(__tablename__, "amazon_order_id", "sku")
+    __natural_key__ = ("connection_id", "amazon_order_id", "sku", "line")
+    __table_args__ = _key(__tablename__, "amazon_order_id", "sku", "line")
 
     amazon_order_id: Mapped[str] = mapped_column(String(40), index=True)
     sku: Mapped[str] = mapped_column(String(80))
+    #: 0 for the order's first line of this SKU, 1 for a second line of the same SKU, and so on
+    #: (neither the flat file nor the key can rely on an order item id; see normalize/orders.py).
+    line: Mapped[int] = mapped_column(Integer, default=0)
     order_item_id: Mapped[str] = mapped_column(String(40), default="")
     asin: Mapped[str] = mapped_column(String(20), default="")
     item_status: Mapped[str] = mapped_column(String(40), default="")
