@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     reaper_interval_seconds: float = Field(10.0, description="How often orphaned syncs are looked for.")
     schedule_check_seconds: float = Field(60.0, description="How often schedules are checked.")
     api_key: str = Field("", description="Bearer key for the HTTP API until accounts land.")
+    metrics_token: str = Field(
+        "",
+        description="Bearer token Prometheus sends to GET /metrics. Unset: /metrics is open in "
+        "development and off (404) in production.",
+    )
     sse_poll_seconds: float = Field(0.5, description="How often the SSE stream reads new events.")
     sse_heartbeat_seconds: float = Field(15.0, description="Comment lines that keep proxies open.")
     lease_seconds: float = Field(60.0, description="A running sync's lease; renewed every third of it.")

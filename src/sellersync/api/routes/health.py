@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -12,6 +13,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select, text
 
 from sellersync.api.deps import RuntimeDep
+from sellersync.api.errors import ApiError
 from sellersync.runtime import Runtime
 from sellersync.store.models import SyncRun, SyncUnit
 
@@ -85,8 +87,22 @@ class StoreCollector:
             yield throttles
 
 
+def _require_scraper(request: Request, runtime: Runtime) -> None:
+    """Metrics span every workspace, so only the operator's scraper reads them outside development."""
+    token = runtime.settings.metrics_token
+    if not token:
+        if runtime.settings.env == "development":
+            return
+        raise ApiError(404, "metrics_off", "metrics are off: set SELLERSYNC_METRICS_TOKEN to scrape them")
+    scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), token.encode()):
+        raise ApiError(401, "unauthorized", "metrics need 'Authorization: Bearer <SELLERSYNC_METRICS_TOKEN>'")
+
+
 @router.get("/metrics")
-def metrics(runtime: RuntimeDep) -> Response:
+def metrics(request: Request, runtime: RuntimeDep) -> Response:
+    """Prometheus metrics; ``Authorization: Bearer <SELLERSYNC_METRICS_TOKEN>`` when a token is set."""
+    _require_scraper(request, runtime)
     registry = CollectorRegistry()
     registry.register(StoreCollector(runtime))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
