@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from sellersync.api.app import create_app
 from sellersync.config import Settings
@@ -138,6 +138,37 @@ def test_too_many_failed_sign_ins_are_slowed_down(server: Server) -> None:
     assert codes[:10] == [401] * 10 and codes[10] == 429
     locked = c.post("/api/auth/login", json={"email": "owner@a.test", "password": PASSWORD})
     assert locked.status_code == 429
+
+
+def test_the_lockout_holds_across_servers_sharing_the_database(db: Database, emu: RunningEmulator) -> None:
+    """Ten guesses spread over two server processes still lock the address out on both."""
+    with accounts_server(db.url, emu) as a, accounts_server(db.url, emu) as b:
+        a.user("owner@a.test", "Acme")
+        ca, cb = a.anonymous(), b.anonymous()
+        codes = [
+            (ca if i % 2 else cb).post("/api/auth/login", json={"email": "owner@a.test", "password": f"g{i}"})
+            for i in range(10)
+        ]
+        assert [r.status_code for r in codes] == [401] * 10
+        for c in (ca, cb):
+            right = c.post("/api/auth/login", json={"email": "owner@a.test", "password": PASSWORD})
+            assert right.status_code == 429
+        with db.engine.connect() as conn:  # failures are kept as digests, not as the typed address
+            dump = " ".join(str(r) for r in conn.execute(text("SELECT * FROM login_failures")))
+        assert dump and "owner@a.test" not in dump
+
+
+def test_a_successful_sign_in_clears_the_failures(server: Server) -> None:
+    server.user("owner@a.test", "Acme")
+    c = server.anonymous()
+
+    def sign_in(password: str) -> int:
+        return c.post("/api/auth/login", json={"email": "owner@a.test", "password": password}).status_code
+
+    assert [sign_in(f"g{i}") for i in range(9)] == [401] * 9
+    assert sign_in(PASSWORD) == 200
+    assert [sign_in(f"h{i}") for i in range(9)] == [401] * 9  # counting starts again
+    assert sign_in(PASSWORD) == 200
 
 
 def _cli(db: Database, *args: str) -> subprocess.CompletedProcess[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from sellersync.accounts import lockout
 from sellersync.accounts import service as accounts
 from sellersync.api.deps import SESSION_COOKIE, CurrentCaller, RuntimeDep, check_same_origin
 from sellersync.api.errors import ApiError
@@ -22,46 +21,6 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 class LoginRequest(BaseModel):
     email: str = Field(max_length=320)
     password: str = Field(max_length=1024)
-
-
-class _Failures:
-    """Failed sign-ins per (address, client) in this process: 10 in 15 minutes locks that pair out."""
-
-    LIMIT, WINDOW = 10, 900.0
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._seen: dict[tuple[str, str], list[float]] = {}
-
-    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
-        times = [t for t in self._seen.get(key, []) if now - t < self.WINDOW]
-        if times:
-            self._seen[key] = times
-        else:
-            self._seen.pop(key, None)
-        return times
-
-    def blocked(self, key: tuple[str, str]) -> bool:
-        with self._lock:
-            return len(self._recent(key, time.monotonic())) >= self.LIMIT
-
-    def add(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            now = time.monotonic()
-            self._seen[key] = [*self._recent(key, now), now]
-
-    def clear(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._seen.pop(key, None)
-
-
-def _failures_of(request: Request) -> _Failures:
-    """One tracker per app (so separate servers in one process do not share lockouts)."""
-    state = request.app.state
-    tracker: _Failures | None = getattr(state, "login_failures", None)
-    if tracker is None:
-        tracker = state.login_failures = _Failures()
-    return tracker
 
 
 def _secure(request: Request, public_url: str) -> bool:
@@ -83,17 +42,19 @@ def user_view(s: Session, user_id: int | None, workspace_id: int, role: str, via
 def login(body: LoginRequest, request: Request, response: Response, runtime: RuntimeDep) -> dict[str, Any]:
     """Check e-mail and password; set the session cookie. 401 for a wrong pair (same answer either way)."""
     check_same_origin(request, runtime)
-    key = (body.email.strip().lower(), request.client.host if request.client else "")
-    _failures = _failures_of(request)
-    if _failures.blocked(key):
-        raise ApiError(429, "too_many_attempts", "too many failed sign-ins; try again in 15 minutes")
-    settings = runtime.settings
+    key = lockout.failure_key(body.email, request.client.host if request.client else "")
     with runtime.uow() as s:
+        if lockout.locked_out(s, key):
+            raise ApiError(429, "too_many_attempts", "too many failed sign-ins; try again in 15 minutes")
         user = accounts.authenticate(s, body.email, body.password)
         if user is None:
-            _failures.add(key)
-            raise ApiError(401, "invalid_credentials", "wrong e-mail address or password")
-        _failures.clear(key)
+            lockout.record_failure(s, key)
+    if user is None:
+        raise ApiError(401, "invalid_credentials", "wrong e-mail address or password")
+    settings = runtime.settings
+    with runtime.uow() as s:
+        lockout.clear_failures(s, key)
+        user = s.get_one(User, user.id)
         old = request.cookies.get(SESSION_COOKIE)
         if old:
             accounts.close_session(s, old)

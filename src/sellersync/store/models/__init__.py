@@ -1,7 +1,7 @@
 """All tables of the store. Importing this module registers them on ``Base.metadata``."""
 
 from sellersync.store.models.accounts import AmazonConnection, User, Workspace
-from sellersync.store.models.auth import ApiToken, OAuthState, UserSession
+from sellersync.store.models.auth import ApiToken, LoginFailure, OAuthState, UserSession
 from sellersync.store.models.canonical import (
     CANONICAL_MODELS,
     CanonicalRow,
@@ -48,6 +48,7 @@ __all__ = [
     "InboundShipmentItem",
     "InventorySummary",
     "LedgerEvent",
+    "LoginFailure",
     "OAuthState",
     "Order",
     "OrderItem",

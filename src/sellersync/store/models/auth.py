@@ -1,4 +1,4 @@
-"""Sign-in state: browser sessions, API tokens and pending Amazon OAuth states.
+"""Sign-in state: browser sessions, API tokens, pending Amazon OAuth states and failed sign-ins.
 
 Secrets are never stored: a session or an API token is kept as the SHA-256 of its value (they are
 long random strings, so a fast hash is enough), an OAuth state by its random nonce.
@@ -52,3 +52,16 @@ class OAuthState(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept 15 minutes so every server process counts the same lockout.
+
+    ``key_hash`` is the SHA-256 of the (address, client) pair: a mistyped address is not kept.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
