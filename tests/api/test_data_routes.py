@@ -7,6 +7,8 @@ Two workspaces share the database: the caller's ("Default", connections A and B)
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -345,6 +347,88 @@ def test_paging_covers_every_row_once(api: httpx.Client, world: World, db: Datab
         assert dates == sorted(dates, reverse=order == "desc")
     beyond = _get(api, "/api/data/ledger", offset=1000)
     assert beyond["items"] == [] and beyond["total"] == expected and beyond["nextOffset"] is None
+
+
+def _walk(api: httpx.Client, path: str, on_page: Any = None, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a list, page by page with ``nextCursor``; ``on_page(n)`` runs between pages."""
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        page = _get(api, path, **params, **({"cursor": cursor} if cursor else {}))
+        items += page["items"]
+        pages += 1
+        cursor = page["nextCursor"]
+        if cursor is None:
+            return items
+        assert page["nextOffset"] is None or pages == 1  # a cursor page has no offset to go on from
+        if on_page:
+            on_page(pages)
+
+
+def test_cursor_paging_sees_each_row_once_while_rows_are_written(
+    api: httpx.Client, world: World, db: Database
+) -> None:
+    with db.uow() as s:  # 120 more ledger events, many sharing a date: ties must not break paging
+        tied = [sample(LedgerEvent, "P", i, event_date=BASE + timedelta(days=i % 7)) for i in range(120)]
+        upsert(s, LedgerEvent, [{"connection_id": world.own_a, **r} for r in tied], sync_id=SYNC_2)
+    before = {i["id"] for i in _walk(api, "/api/data/ledger", limit=500)}
+    assert len(before) == 125
+    for order in ("desc", "asc"):
+        written = 0
+
+        def write_more(page: int, order: str = order) -> None:  # a sync writing between pages
+            nonlocal written
+            with db.uow() as s:
+                tag = f"W{order}{page}"
+                more = [  # dated before, among and after the rows already there
+                    {"connection_id": world.own_a, **sample(LedgerEvent, tag, k, event_date=d)}
+                    for k, d in enumerate(BASE + timedelta(days=n) for n in (-2, 3, 9))
+                ]
+                written += upsert(s, LedgerEvent, more, sync_id=SYNC_2).written
+
+        seen = _walk(api, "/api/data/ledger", write_more, limit=7, order=order)
+        ids = [i["id"] for i in seen]
+        assert written > 0
+        assert len(ids) == len(set(ids))  # nothing twice
+        assert before <= set(ids)  # nothing that was there is skipped
+        keys = [(i["eventDate"], i["id"]) for i in seen]
+        assert keys == sorted(keys, reverse=order == "desc")
+
+
+def test_cursor_paging_goes_through_rows_without_a_date(
+    api: httpx.Client, world: World, db: Database
+) -> None:
+    with db.uow() as s:
+        rows = [sample(InboundShipment, "N", i, created_date=None if i % 2 else BASE) for i in range(9)]
+        upsert(s, InboundShipment, [{"connection_id": world.own_a, **r} for r in rows], sync_id=SYNC_2)
+    for order in ("desc", "asc"):
+        everything = _get(api, "/api/data/inbound-shipments", limit=500, order=order)["items"]
+        walked = _walk(api, "/api/data/inbound-shipments", limit=2, order=order)
+        assert [i["id"] for i in walked] == [i["id"] for i in everything]
+        dated = [i["createdDate"] is not None for i in walked]
+        assert dated == sorted(dated, reverse=True)  # rows without a date come last, in both orders
+
+
+def _forged(**fields: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(fields).encode()).decode().rstrip("=")
+
+
+def test_a_bad_cursor_is_a_clear_400(api: httpx.Client, world: World) -> None:
+    good = _get(api, "/api/data/ledger", limit=1)["nextCursor"]
+    assert good
+    for params in (
+        {"cursor": "not-a-cursor"},
+        {"cursor": "eyJ4IjoxfQ"},  # base64 JSON of another shape
+        {"cursor": _forged(e="ledger", o="desc", d=None, i=10**30)},  # beyond any id column
+        {"cursor": _forged(e="ledger", o="desc", d=12, i=1)},
+        {"cursor": good, "order": "asc"},  # made for desc
+        {"cursor": good, "offset": 5},
+    ):
+        body = _error(api.get("/api/data/ledger", params=params), 400)
+        assert body["error"] == "invalid_request" and "cursor" in body["message"], params
+    other = _error(api.get("/api/data/orders", params={"cursor": good}), 400)  # another entity's cursor
+    assert "cursor" in other["message"]
 
 
 def test_filters(api: httpx.Client, world: World) -> None:

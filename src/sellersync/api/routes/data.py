@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from sellersync.api.deps import CurrentCaller, DbSession
 from sellersync.api.errors import ApiError, not_found
+from sellersync.api.paging import BadCursor, Cursor
 from sellersync.store.models import (
     AmazonConnection,
     CanonicalRow,
@@ -351,9 +352,29 @@ def list_rows(
         Text | None, Query(alias="syncId", max_length=MAX_TEXT, description="Rows last written by this sync.")
     ] = None,
     order: Annotated[Literal["asc", "desc"], Query(description="By the date field, then id.")] = "desc",
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=512,
+            description="The previous answer's nextCursor: the page after it (stable while a sync writes).",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
-    """A page of an entity's rows in the caller's workspace, newest first by its date field."""
+    """A page of an entity's rows in the caller's workspace, newest first by its date field.
+
+    Page with ``cursor`` (each answer's ``nextCursor``) to walk every row once even while a sync
+    writes; ``offset`` remains for jumping to a page.
+    """
     ent = _entity(entity)
+    cursor = _optional(cursor)
+    after: Cursor | None = None
+    if cursor is not None:
+        if offset:
+            raise _invalid("cursor", "give either cursor or offset, not both")
+        try:
+            after = Cursor.decode(cursor, ent.name, order)
+        except BadCursor as exc:
+            raise _invalid("cursor", f"not a cursor of this list ({exc})") from None
     model = ent.model
     start = parse_instant("from", from_) if from_ else None
     end = parse_instant("to", to) if to else None
@@ -382,22 +403,27 @@ def list_rows(
 
     where = and_(*conds)
     total = s.scalar(select(func.count()).select_from(model).where(where)) or 0
-    rows = list(
-        s.scalars(select(model).where(where).order_by(*_ordering(ent, order)).limit(limit).offset(offset))
-    )
+    page = select(model).where(where)
+    if after is not None:
+        page = page.where(after.after(date_col, model.id))
+    rows = list(s.scalars(page.order_by(*_ordering(ent, order)).limit(limit + 1).offset(offset)))
+    more = len(rows) > limit
+    rows = rows[:limit]
     items = [row_view(r) for r in rows]
     kids = ent.children
     if kids is not None and kids.in_list:
         children = _children_of(s, kids, rows)
         for row, item in zip(rows, items, strict=True):
             item[kids.name] = children.get((row.connection_id, getattr(row, kids.parent_key)), [])
-    following = offset + len(items)
+    last = rows[-1] if rows and more else None
+    following = Cursor(ent.name, order, getattr(last, ent.date_column), last.id) if last else None
     return {
         "items": items,
         "total": total,
         "limit": limit,
         "offset": offset,
-        "nextOffset": following if following < total and items else None,
+        "nextOffset": offset + len(items) if more and after is None else None,
+        "nextCursor": following.encode() if following else None,
     }
 
 
