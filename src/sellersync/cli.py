@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +14,9 @@ from sellersync.config import Settings, get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+    from sellersync.amazon import CancelToken
+    from sellersync.sync.job import SyncJob
 
 app = typer.Typer(
     help="sellersync: Amazon SP-API sync and FBA reimbursement detection.", no_args_is_help=True
@@ -140,6 +144,20 @@ def sync_command(
     raise typer.Exit(0 if status in ("completed", "partial") else 1)
 
 
+def _resume_while_interrupted(
+    settings: Settings, job: SyncJob, sync_id: str, token: CancelToken, status: str | None
+) -> str | None:
+    """The database went away mid-run (e.g. SQLite busy): resume from the checkpoints, a few times."""
+    for attempt in range(settings.max_attempts):
+        if status != "interrupted" and not (status is None and attempt > 0):
+            return status
+        delay = settings.retry_backoff_seconds * 2**attempt
+        console.print(f"[yellow]sync {sync_id} was interrupted; resuming in {delay:.0f} s[/yellow]")
+        time.sleep(delay)
+        status = job.run(sync_id, token)
+    return status
+
+
 def run_sync_foreground(settings: Settings, connection_id: int, trigger: str = "cli") -> str:
     from sellersync.amazon import CancelToken
     from sellersync.cli_progress import RichProgress, summary_table
@@ -172,6 +190,7 @@ def run_sync_foreground(settings: Settings, connection_id: int, trigger: str = "
             job.progress = bars
             try:
                 status = job.run(sync_id, token)
+                status = _resume_while_interrupted(settings, job, sync_id, token, status)
             except KeyboardInterrupt:
                 rt.jobs.cancel(sync_id)
                 token.cancel()

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     sse_heartbeat_seconds: float = Field(15.0, description="Comment lines that keep proxies open.")
     lease_seconds: float = Field(60.0, description="A running sync's lease; renewed every third of it.")
     batch_size: int = 1000
+    sqlite_busy_seconds: float = Field(
+        30.0, description="On SQLite, how long a write waits for another writer's lock before it fails."
+    )
     # --- claim detection (docs/detection.md) ---
     detect_lost_reasons: str = Field("M,5", description="Ledger adjustment reasons of units lost in an FC.")
     detect_found_reasons: str = Field("F,N", description="Ledger adjustment reasons of units found again.")

@@ -32,7 +32,7 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, runner: JobRunner | None = None) -> Runtime:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, sqlite_busy_seconds=settings.sqlite_busy_seconds)
     uow = UnitOfWork(make_session_factory(engine))
     box = SecretBox.from_settings(settings)
     jobs = JobService(

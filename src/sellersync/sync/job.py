@@ -160,8 +160,11 @@ class SyncJob:
             keeper.stop()
             api.close()
             if not self._stats_saved:  # interrupted: the attempt's calls still count
-                with self.uow() as s:
-                    self._merge_api_stats(s.get_one(SyncRun, sync_id))
+                try:
+                    with self.uow() as s:
+                        self._merge_api_stats(s.get_one(SyncRun, sync_id))
+                except OperationalError:
+                    log.warning("could not save this attempt's API call counts", exc_info=True)
             structlog.contextvars.unbind_contextvars("sync_id")
 
     def _detect(self, sync_id: str, connection_id: int) -> None:
@@ -232,6 +235,11 @@ class SyncJob:
             with self.uow() as s:
                 self._finish(s, s.get_one(SyncRun, sync_id), "failed", f"{type(exc).__name__}: {exc}")
             return "failed"
+        except OperationalError as exc:  # the database is unavailable for now (SQLite busy, PG restarting)
+            log.warning("database unavailable; the run is handed back to resume", exc_info=True)
+            cause = type(exc.orig or exc).__name__
+            self._hand_back(sync_id, f"database unavailable ({cause}); it will resume")
+            return "interrupted"
         except Exception as exc:  # a bug or a broken database must end the run visibly, not leave it hanging
             log.exception("sync failed unexpectedly")
             with self.uow() as s:
@@ -254,6 +262,20 @@ class SyncJob:
             status = "partial" if len(missing) < len(units) else "failed"
             self._finish(s, run, status, f"{len(missing)} unit(s) could not be fetched: {names}")
             return status
+
+    def _hand_back(self, sync_id: str, message: str) -> None:
+        """Let the run's lease lapse now so the reaper resumes it from its checkpoints (same sync id).
+
+        If even this write fails, the lease simply expires on its own; committed units stay either way.
+        """
+        try:
+            with self.uow() as s:
+                run = s.get_one(SyncRun, sync_id)
+                if run.lease_owner == self.owner:
+                    run.lease_expires_at = utcnow()
+                    ledger.add_event(s, run, "sync.log", {"message": message})
+        except OperationalError:
+            log.warning("could not hand the run back; its lease will expire", exc_info=True)
 
     @staticmethod
     def _requested_reports(api: AmazonApi) -> list[str]:
