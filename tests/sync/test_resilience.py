@@ -107,3 +107,45 @@ def test_sync_killed_at_random_points_resumes_to_identical_data(sync_env: SyncEn
     _, status = sync_env.sync()
     with sync_env.runtime.uow() as s:
         assert snapshot(s) == killed
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "sync_env",
+    [{"speed": 300.0, "settings": {"sqlite_busy_seconds": 0.2, "lease_seconds": 2.0}}],
+    indirect=True,
+)
+def test_a_locked_database_hands_the_run_back_and_it_resumes_to_identical_data(sync_env: SyncEnv) -> None:
+    """Another writer holds SQLite's lock for 3 s: the run stops `interrupted` (not failed), then resumes."""
+    import sqlite3
+    from threading import Thread
+
+    from sqlalchemy.engine import make_url
+
+    sync_id = sync_env.runtime.jobs.start(workspace_id=sync_env.workspace_id, trigger="cli")
+    result: list[str | None] = []
+    worker = Thread(target=lambda: result.append(sync_env.runtime.jobs.run(sync_id)))
+    worker.start()
+    deadline = time.monotonic() + 60
+    done = select(SyncUnit).where(SyncUnit.sync_id == sync_id, SyncUnit.status == "done")
+    while time.monotonic() < deadline:  # lock once some units are committed
+        with sync_env.runtime.uow() as s:
+            if s.scalars(done).first():
+                break
+        time.sleep(0.05)
+    other = sqlite3.connect(make_url(sync_env.db.url).database or "", timeout=5, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        time.sleep(3.0)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    worker.join(timeout=60)
+    assert result == ["interrupted"]  # handed back for resumption, not failed and not crashed
+    with sync_env.runtime.uow() as s:
+        assert s.get_one(SyncRun, sync_id).status == "running"
+    time.sleep(2.5)  # the lease it could not release lapses on its own
+    assert sync_env.runtime.jobs.run(sync_id) == "completed"
+    with sync_env.runtime.uow() as s:
+        assert s.get_one(SyncRun, sync_id).attempt == 2
+    assert_matches_world(sync_env)
