@@ -149,3 +149,52 @@ def test_a_locked_database_hands_the_run_back_and_it_resumes_to_identical_data(s
     with sync_env.runtime.uow() as s:
         assert s.get_one(SyncRun, sync_id).attempt == 2
     assert_matches_world(sync_env)
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "sync_env", [{"settings": {"streams": "financial_events", "batch_size": 20}}], indirect=True
+)
+def test_no_transaction_waits_on_amazon(sync_env: SyncEnv) -> None:
+    """Every Finances page takes 1.2 s to answer; another writer that gives up after 0.8 s never has to.
+
+    A unit reads Amazon into its spool first and opens its transaction only for the upserts, so
+    SQLite's database-wide write lock is never held across a call to Amazon. (Small batches make a
+    unit's first upsert come before its last page, as a big seller's window does with the default.)
+    """
+    import sqlite3
+    from threading import Event, Thread
+
+    from sqlalchemy.engine import make_url
+
+    from sellersync.store.models import FinancialEvent
+
+    sync_env.emu.set_faults(latency_ms=1200)
+    path = make_url(sync_env.db.url).database or ""
+    stop, attempts, refused = Event(), [0], [0]
+
+    def other_writer() -> None:
+        conn = sqlite3.connect(path, timeout=0.8, isolation_level=None)
+        while not stop.is_set():
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+            except sqlite3.OperationalError:
+                refused[0] += 1
+            attempts[0] += 1
+            time.sleep(0.02)
+        conn.close()
+
+    probe = Thread(target=other_writer)
+    probe.start()
+    try:
+        sync_id, status = sync_env.sync()
+    finally:
+        stop.set()
+        probe.join()
+    assert status == "completed"
+    with sync_env.runtime.uow() as s:
+        assert s.scalars(select(FinancialEvent.id).where(FinancialEvent.sync_id == sync_id)).first()
+        api = s.get_one(SyncRun, sync_id).stats["api"]
+    assert api["listFinancialEvents"]["calls"] >= 2  # several slow pages were read
+    assert attempts[0] > 50 and refused[0] == 0, (attempts[0], refused[0])

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from typing import Any, Protocol
 
 from sellersync.normalize.errors import RowError
 from sellersync.normalize.marketplaces import default_currency
+from sellersync.normalize.occurrences import MEMORY_KEYS, Occurrences
 from sellersync.normalize.parse import parse_datetime, parse_int, parse_money
 from sellersync.store.models.canonical import CanonicalRow, QuarantinedRow
 
@@ -118,23 +118,20 @@ def digest(*parts: Any) -> str:
 class OccurrenceCounter:
     """Row keys for rows Amazon gives no identifier: a digest of the identifying fields plus the
     occurrence number of that combination within one document, so two identical rows get distinct
-    keys and the same document normalised again gets the same keys. One counter per document."""
+    keys and the same document normalised again gets the same keys. One counter per document; its
+    memory is bounded (see :mod:`sellersync.normalize.occurrences`)."""
 
-    def __init__(self) -> None:
-        self._seen: Counter[str] = Counter()
+    def __init__(self, memory_keys: int = MEMORY_KEYS) -> None:
+        self._occurrences = Occurrences(memory_keys)
 
     def key(self, *parts: Any) -> str:
         base = digest(*parts)
-        return hashlib.sha1(f"{base}#{self._next(base)}".encode(), usedforsecurity=False).hexdigest()
+        occurrence = self._occurrences.next(base)
+        return hashlib.sha1(f"{base}#{occurrence}".encode(), usedforsecurity=False).hexdigest()
 
     def occurrence(self, *parts: Any) -> int:
         """How many times this combination was seen before in the document (0 the first time)."""
-        return self._next(digest("occurrence", *parts))
-
-    def _next(self, base: str) -> int:
-        occurrence = self._seen[base]
-        self._seen[base] += 1
-        return occurrence
+        return self._occurrences.next(digest("occurrence", *parts))
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from sellersync.store.models.canonical import CanonicalRow
+from sellersync.store.pgcopy import copy_upsert, on_conflict_update
 from sellersync.store.types import utcnow
 
 #: Columns that describe the write, not the row: excluded from the content digest.
@@ -57,15 +58,6 @@ def _default(table: Table, column: str) -> Any:
     return None if arg is None or callable(arg) else arg
 
 
-def _insert_for(session: Session, table: Table) -> Any:
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table)
-    if name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"upsert is not implemented for dialect {name!r}")
-
-
 def upsert(
     session: Session,
     model: type[CanonicalRow],
@@ -96,21 +88,30 @@ def upsert(
         return UpsertResult(received, 0, 0)
 
     records = list(batch.values())
-    columns = sorted({c for r in records for c in r})
-    for r in records:  # every row of one statement must name the same columns
+    # Every column but the surrogate id, so both paths (and COPY) see the model's scalar defaults.
+    columns = sorted(c.key for c in table.columns if c.key != "id")
+    for r in records:
         for c in columns:
             if c not in r:
                 r[c] = _default(table, c)
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        written = copy_upsert(session, table, key, columns, records)
+    elif dialect == "sqlite":
+        written = _executemany_upsert(session, table, key, columns, records)
+    else:
+        raise NotImplementedError(f"upsert is not implemented for dialect {dialect!r}")
+    return UpsertResult(received, written, received - len(records))
+
+
+def _executemany_upsert(
+    session: Session, table: Table, key: Sequence[str], columns: Sequence[str], records: list[dict[str, Any]]
+) -> int:
+    """SQLite: one statement, compiled once, executed for many rows (SQLAlchemy batches the VALUES)."""
+    stmt = on_conflict_update(sqlite.insert(table), table, key, columns).returning(table.c.id)
     chunk = max(1, MAX_PARAMS // len(columns))
     written = 0
     for start in range(0, len(records), chunk):
-        stmt = _insert_for(session, table).values(records[start : start + chunk])
-        updates = {c: stmt.excluded[c] for c in columns if c not in key and c != "id"}
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(key),
-            set_=updates,
-            where=table.c.row_hash != stmt.excluded.row_hash,
-        )
-        # RETURNING yields exactly the inserted or changed rows on both dialects (rowcount does not).
-        written += len(session.execute(stmt.returning(table.c.id)).all())
-    return UpsertResult(received, written, received - len(records))
+        # RETURNING yields exactly the inserted or changed rows (rowcount does not).
+        written += len(session.execute(stmt, records[start : start + chunk]).all())
+    return written

@@ -44,6 +44,7 @@ from sellersync.sync.counts import canonical_counts
 from sellersync.sync.extract import extract
 from sellersync.sync.planner import PlanInputs, SettlementListing, plan
 from sellersync.sync.progress import NullProgress, ProgressSink, percent, stream_message
+from sellersync.sync.spool import Spool
 from sellersync.sync.streams import BY_NAME, Source
 
 log = logging.getLogger(__name__)
@@ -485,62 +486,71 @@ class SyncJob:
             posted_fallback=unit.window_end if stream.source is Source.FINANCES else None,
         )
         counter = _Counter(extracted.rows)
-        with self.uow() as s:
-            result = self._write(s, counter, ctx, sync_id)
-            unit = s.get_one(SyncUnit, unit_id)
-            run = s.get_one(SyncRun, sync_id)
-            unit.status = "done"
-            unit.outcome = "no_data" if extracted.no_data else "data"
-            unit.rows = counter.count
-            unit.written = result.written
-            unit.quarantined = result.quarantined
-            unit.report_id = extracted.report_id or unit.report_id
-            unit.error = None
-            unit.completed_at = utcnow()
-            s.flush()
-            if stream.source not in (Source.INVENTORY, Source.ORDERS_API):
-                ledger.advance_checkpoint(s, run, unit)
-            units = ledger.units_of(s, sync_id)
-            run.progress = percent(units)
-            run.message = stream_message(units, unit.stream)
-            run.warnings += result.quarantined
-            run.lease_expires_at = utcnow() + self.lease
-            data: dict[str, Any] = {
-                "progress": run.progress,
-                "message": run.message,
-                "stream": unit.stream,
-                "rows": unit.rows,
-            }
-            ledger.add_event(s, run, "sync.progress", data)
-            if result.quarantined:
-                ledger.add_event(
-                    s,
-                    run,
-                    "sync.log",
-                    {
-                        "level": "warning",
-                        "message": f"{unit.stream}: {result.quarantined} row(s) quarantined",
-                    },
-                )
+        with Spool() as spool:
+            # every Amazon call and wait happens here, before the transaction opens
+            quarantined = self._normalize(counter, ctx, spool)
+            with self.uow() as s:
+                result = self._write(s, spool, sync_id)  # the lock is held for the upserts alone
+                result.quarantined = quarantined
+                unit = s.get_one(SyncUnit, unit_id)
+                run = s.get_one(SyncRun, sync_id)
+                unit.status = "done"
+                unit.outcome = "no_data" if extracted.no_data else "data"
+                unit.rows = counter.count
+                unit.written = result.written
+                unit.quarantined = result.quarantined
+                unit.report_id = extracted.report_id or unit.report_id
+                unit.error = None
+                unit.completed_at = utcnow()
+                s.flush()
+                if stream.source not in (Source.INVENTORY, Source.ORDERS_API):
+                    ledger.advance_checkpoint(s, run, unit)
+                units = ledger.units_of(s, sync_id)
+                run.progress = percent(units)
+                run.message = stream_message(units, unit.stream)
+                run.warnings += result.quarantined
+                run.lease_expires_at = utcnow() + self.lease
+                data: dict[str, Any] = {
+                    "progress": run.progress,
+                    "message": run.message,
+                    "stream": unit.stream,
+                    "rows": unit.rows,
+                }
+                ledger.add_event(s, run, "sync.progress", data)
+                if result.quarantined:
+                    ledger.add_event(
+                        s,
+                        run,
+                        "sync.log",
+                        {
+                            "level": "warning",
+                            "message": f"{unit.stream}: {result.quarantined} row(s) quarantined",
+                        },
+                    )
         self.progress.unit_finished(units, unit)
 
-    def _write(
-        self, s: Session, rows: Iterable[Mapping[str, Any]], ctx: Context, sync_id: str
-    ) -> _WriteResult:
-        normalizer = NORMALIZERS[ctx.stream]
+    @staticmethod
+    def _normalize(rows: Iterable[Mapping[str, Any]], ctx: Context, spool: Spool) -> int:
+        """Normalise the unit's rows into the spool; returns how many were quarantined."""
+        quarantined = 0
+        for out in NORMALIZERS[ctx.stream].normalize(rows, ctx):
+            if isinstance(out, Quarantine):
+                record = out.to_record(ctx)
+                quarantined += 1
+                spool.add(record.model, record.values, quarantined=True)
+            else:
+                spool.add(out.model, out.values)
+        return quarantined
+
+    def _write(self, s: Session, spool: Spool, sync_id: str) -> _WriteResult:
         batches: dict[type[CanonicalRow], list[dict[str, Any]]] = defaultdict(list)
         result = _WriteResult()
         size = self.settings.batch_size
-        for out in normalizer.normalize(rows, ctx):
-            if isinstance(out, Quarantine):
-                record = out.to_record(ctx)
-                result.quarantined += 1
-            else:
-                record = out
-            batch = batches[record.model]
-            batch.append(record.values)
+        for model, values, _ in spool:
+            batch = batches[model]
+            batch.append(values)
             if len(batch) >= size:
-                result.written += upsert(s, record.model, batch, sync_id=sync_id).written
+                result.written += upsert(s, model, batch, sync_id=sync_id).written
                 batch.clear()
         for model, batch in batches.items():
             if batch:
