@@ -53,9 +53,12 @@ def content_hash(row: Mapping[str, Any]) -> str:
 
 
 def _default(table: Table, column: str) -> Any:
+    """The column's scalar default (None without one); a computed default must be given explicitly."""
     default = table.c[column].default
     arg = getattr(default, "arg", None)
-    return None if arg is None or callable(arg) else arg
+    if callable(arg):
+        raise ValueError(f"{table.name}.{column} has a computed default: the rows must carry it")
+    return arg
 
 
 def upsert(
