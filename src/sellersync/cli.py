@@ -148,13 +148,18 @@ def _resume_while_interrupted(
     settings: Settings, job: SyncJob, sync_id: str, token: CancelToken, status: str | None
 ) -> str | None:
     """The database went away mid-run (e.g. SQLite busy): resume from the checkpoints, a few times."""
+    from sqlalchemy.exc import OperationalError
+
     for attempt in range(settings.max_attempts):
         if status != "interrupted" and not (status is None and attempt > 0):
             return status
         delay = settings.retry_backoff_seconds * 2**attempt
         console.print(f"[yellow]sync {sync_id} was interrupted; resuming in {delay:.0f} s[/yellow]")
         time.sleep(delay)
-        status = job.run(sync_id, token)
+        try:
+            status = job.run(sync_id, token)
+        except OperationalError:  # still unavailable: not even the run could be claimed
+            status = "interrupted"
     return status
 
 

@@ -198,3 +198,42 @@ def test_no_transaction_waits_on_amazon(sync_env: SyncEnv) -> None:
         api = s.get_one(SyncRun, sync_id).stats["api"]
     assert api["listFinancialEvents"]["calls"] >= 2  # several slow pages were read
     assert attempts[0] > 50 and refused[0] == 0, (attempts[0], refused[0])
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "sync_env",
+    [{"speed": 300.0, "settings": {"sqlite_busy_seconds": 0.2, "lease_seconds": 1.0}}],
+    indirect=True,
+)
+def test_the_cli_resumes_a_run_the_locked_database_interrupted(sync_env: SyncEnv, tmp_path: Path) -> None:
+    """`sellersync sync` meets a 3 s write lock mid-run, resumes by itself and exits 0 with the world."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    env = env_for(sync_env.settings) | {"SELLERSYNC_RETRY_BACKOFF_SECONDS": "1.0"}
+    cmd = [sys.executable, "-m", "sellersync.cli", "sync", "--connection", str(sync_env.connection_id)]
+    out = tmp_path / "sync.log"
+    with out.open("wb") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        done = select(SyncUnit.id).where(SyncUnit.status == "done")
+        while time.monotonic() < deadline:  # lock once some units are committed
+            with sync_env.runtime.uow() as s:
+                if s.scalars(done).first():
+                    break
+            time.sleep(0.05)
+        other = sqlite3.connect(make_url(sync_env.db.url).database or "", timeout=5, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            time.sleep(3.0)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert proc.wait(timeout=300) == 0, out.read_text()[-3000:]
+    assert "interrupted; resuming" in out.read_text()
+    with sync_env.runtime.uow() as s:
+        runs = s.scalars(select(SyncRun)).all()
+        assert len(runs) == 1 and runs[0].status == "completed" and runs[0].attempt >= 2
+    assert_matches_world(sync_env)

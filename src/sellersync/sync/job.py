@@ -490,15 +490,14 @@ class SyncJob:
             # every Amazon call and wait happens here, before the transaction opens
             quarantined = self._normalize(counter, ctx, spool)
             with self.uow() as s:
-                result = self._write(s, spool, sync_id)  # the lock is held for the upserts alone
-                result.quarantined = quarantined
+                written = self._write(s, spool, sync_id)  # the lock is held for the upserts alone
                 unit = s.get_one(SyncUnit, unit_id)
                 run = s.get_one(SyncRun, sync_id)
                 unit.status = "done"
                 unit.outcome = "no_data" if extracted.no_data else "data"
                 unit.rows = counter.count
-                unit.written = result.written
-                unit.quarantined = result.quarantined
+                unit.written = written
+                unit.quarantined = quarantined
                 unit.report_id = extracted.report_id or unit.report_id
                 unit.error = None
                 unit.completed_at = utcnow()
@@ -508,7 +507,7 @@ class SyncJob:
                 units = ledger.units_of(s, sync_id)
                 run.progress = percent(units)
                 run.message = stream_message(units, unit.stream)
-                run.warnings += result.quarantined
+                run.warnings += quarantined
                 run.lease_expires_at = utcnow() + self.lease
                 data: dict[str, Any] = {
                     "progress": run.progress,
@@ -517,14 +516,14 @@ class SyncJob:
                     "rows": unit.rows,
                 }
                 ledger.add_event(s, run, "sync.progress", data)
-                if result.quarantined:
+                if quarantined:
                     ledger.add_event(
                         s,
                         run,
                         "sync.log",
                         {
                             "level": "warning",
-                            "message": f"{unit.stream}: {result.quarantined} row(s) quarantined",
+                            "message": f"{unit.stream}: {quarantined} row(s) quarantined",
                         },
                     )
         self.progress.unit_finished(units, unit)
@@ -537,25 +536,26 @@ class SyncJob:
             if isinstance(out, Quarantine):
                 record = out.to_record(ctx)
                 quarantined += 1
-                spool.add(record.model, record.values, quarantined=True)
+                spool.add(record.model, record.values)
             else:
                 spool.add(out.model, out.values)
         return quarantined
 
-    def _write(self, s: Session, spool: Spool, sync_id: str) -> _WriteResult:
+    def _write(self, s: Session, spool: Spool, sync_id: str) -> int:
+        """Upsert the spooled records in batches; returns the rows inserted or changed."""
         batches: dict[type[CanonicalRow], list[dict[str, Any]]] = defaultdict(list)
-        result = _WriteResult()
+        written = 0
         size = self.settings.batch_size
-        for model, values, _ in spool:
+        for model, values in spool:
             batch = batches[model]
             batch.append(values)
             if len(batch) >= size:
-                result.written += upsert(s, model, batch, sync_id=sync_id).written
+                written += upsert(s, model, batch, sync_id=sync_id).written
                 batch.clear()
         for model, batch in batches.items():
             if batch:
-                result.written += upsert(s, model, batch, sync_id=sync_id).written
-        return result
+                written += upsert(s, model, batch, sync_id=sync_id).written
+        return written
 
     # --- the end ----------------------------------------------------------------------------------
 
@@ -596,12 +596,6 @@ class SyncJob:
             s, run, f"sync.{'completed' if status in ('completed', 'partial') else status}", data
         )
         ledger.add_agent_event(s, run, status, {"rows": rows, "units": len(units), "error": error})
-
-
-@dataclass
-class _WriteResult:
-    written: int = 0
-    quarantined: int = 0
 
 
 class _Counter:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sellersync.store.models.canonical import CanonicalRow
 
-Item = tuple[type[CanonicalRow], dict[str, Any], bool]  # (model, column values, quarantined?)
+Item = tuple[type[CanonicalRow], dict[str, Any]]  # (model, column values)
 
 
 class Spool:
@@ -27,9 +27,9 @@ class Spool:
         self._file = tempfile.TemporaryFile(prefix="sellersync-spool-")  # noqa: SIM115 (closed by close())
         self.count = 0
 
-    def add(self, model: type[CanonicalRow], values: dict[str, Any], quarantined: bool = False) -> None:
+    def add(self, model: type[CanonicalRow], values: dict[str, Any]) -> None:
         # one pickle per record (its own memo): the spool keeps no reference to what it wrote
-        pickle.dump((model, values, quarantined), self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((model, values), self._file, protocol=pickle.HIGHEST_PROTOCOL)
         self.count += 1
 
     def __iter__(self) -> Iterator[Item]:
