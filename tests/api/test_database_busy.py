@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from sellersync.store.models import SyncEvent, SyncRun, SyncUnit
 from tests.api.conftest import ApiEnv
 from tests.api.test_sync_api import _as_sync_env, _wait_status
+from tests.support.sqlite_lock import hold_write_lock
 from tests.sync.test_sync_emulator import assert_matches_world
 
 BUSY = {
@@ -28,21 +27,13 @@ BUSY = {
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("api_env", [BUSY], indirect=True)
 def test_a_write_lock_held_mid_sync_delays_it_and_the_store_still_matches_the_world(api_env: ApiEnv) -> None:
-    path = make_url(api_env.db.url).database
-    assert path
     with api_env.server.client() as client:
         sync_id = client.post("/api/sync/start").json()["syncId"]
         deadline = time.monotonic() + 60
         while client.get(f"/api/sync/status/{sync_id}").json()["progress"] < 5:
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        other = sqlite3.connect(path, timeout=5, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")  # another writer takes the lock and keeps it for 3 s
-            time.sleep(3.0)
-        finally:
-            other.execute("ROLLBACK")
-            other.close()
+        hold_write_lock(api_env.db.url, 3.0)  # another writer takes the lock and keeps it for 3 s
         body = _wait_status(client, sync_id, {"completed", "failed", "partial", "cancelled"}, timeout=180)
     assert body["status"] == "completed", body.get("error")
     with api_env.runtime.uow() as s:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -22,25 +23,29 @@ from tests.sync.test_sync_emulator import assert_matches_world
 TERMINAL = ("sync.completed", "sync.failed", "sync.cancelled")
 
 
+def _wait_until(
+    client: httpx.Client, sync_id: str, done: Callable[[dict[str, Any]], bool], timeout: float = 120.0
+) -> dict[str, Any]:
+    """The sync's status once ``done`` holds for it (or the last one read at the timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body: dict[str, Any] = client.get(f"/api/sync/status/{sync_id}").json()
+        if done(body) or time.monotonic() > deadline:
+            return body
+        time.sleep(0.1)
+
+
 def _wait_status(
     client: httpx.Client, sync_id: str, want: set[str], timeout: float = 120.0
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        body: dict[str, Any] = client.get(f"/api/sync/status/{sync_id}").json()
-        if body["status"] in want or time.monotonic() > deadline:
-            return body
-        time.sleep(0.1)
+    return _wait_until(client, sync_id, lambda body: body["status"] in want, timeout)
 
 
-def _wait_detection(client: httpx.Client, sync_id: str, timeout: float = 120.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        body: dict[str, Any] = client.get(f"/api/sync/status/{sync_id}").json()
-        detection = body.get("detection") or {}
-        if detection.get("status") in ("completed", "failed") or time.monotonic() > deadline:
-            return body
-        time.sleep(0.1)
+def _wait_detection(client: httpx.Client, sync_id: str) -> dict[str, Any]:
+    def finished(body: dict[str, Any]) -> bool:
+        return (body.get("detection") or {}).get("status") in ("completed", "failed")
+
+    return _wait_until(client, sync_id, finished)
 
 
 def _as_sync_env(env: ApiEnv) -> SyncEnv:

@@ -6,10 +6,11 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sellersync.store.models import AmazonConnection, SyncRun, SyncUnit, Workspace
+from sellersync.store.models import AmazonConnection, SyncRun, SyncUnit
 from sellersync.store.types import utcnow
 from sellersync.sync.metrics import sync_totals
 from tests.conftest import Database
+from tests.store.test_upsert import _connection
 
 T0 = utcnow().replace(microsecond=0)
 
@@ -36,14 +37,9 @@ def _unit(sync_id: str, stream: str, status: str, written: int, seconds: float |
 
 
 def test_totals_sum_every_run_and_unit(db: Database) -> None:
+    conn = _connection(db)
     with db.uow() as s:
-        workspace = Workspace(name="w")
-        s.add(workspace)
-        s.flush()
-        connection = AmazonConnection(workspace_id=workspace.id, selling_partner_id="A1", region="NA")
-        s.add(connection)
-        s.flush()
-        ws, conn = workspace.id, connection.id
+        ws = s.get_one(AmazonConnection, conn).workspace_id
         first = {"api": {"createReport": {"calls": 7, "throttles": 2, "retries": 1}}}
         a = _run(s, ws, conn, "completed", first)
         b = _run(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from sellersync.store.models import AmazonConnection, SyncRun, SyncUnit
 from tests.support.sellersync import env_for
+from tests.support.sqlite_lock import hold_write_lock, sqlite_path, wait_for_a_done_unit
 from tests.sync.conftest import SyncEnv
 from tests.sync.test_sync_emulator import assert_matches_world, snapshot
 
@@ -61,14 +62,7 @@ def test_cancel_keeps_committed_units_and_next_sync_completes(sync_env: SyncEnv)
     result: list[str | None] = []
     worker = Thread(target=lambda: result.append(sync_env.runtime.jobs.run(sync_id)))
     worker.start()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # cancel once some units are committed
-        with sync_env.runtime.uow() as s:
-            if s.scalars(
-                select(SyncUnit).where(SyncUnit.sync_id == sync_id, SyncUnit.status == "done")
-            ).first():
-                break
-        time.sleep(0.05)
+    wait_for_a_done_unit(sync_env.runtime, sync_id)  # cancel once some units are committed
     assert sync_env.runtime.jobs.cancel(sync_id) in ("running", "cancelled")
     worker.join(timeout=30)
     assert result == ["cancelled"]
@@ -117,29 +111,14 @@ def test_sync_killed_at_random_points_resumes_to_identical_data(sync_env: SyncEn
 )
 def test_a_locked_database_hands_the_run_back_and_it_resumes_to_identical_data(sync_env: SyncEnv) -> None:
     """Another writer holds SQLite's lock for 3 s: the run stops `interrupted` (not failed), then resumes."""
-    import sqlite3
     from threading import Thread
-
-    from sqlalchemy.engine import make_url
 
     sync_id = sync_env.runtime.jobs.start(workspace_id=sync_env.workspace_id, trigger="cli")
     result: list[str | None] = []
     worker = Thread(target=lambda: result.append(sync_env.runtime.jobs.run(sync_id)))
     worker.start()
-    deadline = time.monotonic() + 60
-    done = select(SyncUnit).where(SyncUnit.sync_id == sync_id, SyncUnit.status == "done")
-    while time.monotonic() < deadline:  # lock once some units are committed
-        with sync_env.runtime.uow() as s:
-            if s.scalars(done).first():
-                break
-        time.sleep(0.05)
-    other = sqlite3.connect(make_url(sync_env.db.url).database or "", timeout=5, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-        time.sleep(3.0)
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
+    wait_for_a_done_unit(sync_env.runtime, sync_id)  # lock once some units are committed
+    hold_write_lock(sync_env.db.url, 3.0)
     worker.join(timeout=60)
     assert result == ["interrupted"]  # handed back for resumption, not failed and not crashed
     with sync_env.runtime.uow() as s:
@@ -165,12 +144,10 @@ def test_no_transaction_waits_on_amazon(sync_env: SyncEnv) -> None:
     import sqlite3
     from threading import Event, Thread
 
-    from sqlalchemy.engine import make_url
-
     from sellersync.store.models import FinancialEvent
 
     sync_env.emu.set_faults(latency_ms=1200)
-    path = make_url(sync_env.db.url).database or ""
+    path = sqlite_path(sync_env.db.url)
     stop, attempts, refused = Event(), [0], [0]
 
     def other_writer() -> None:
@@ -208,29 +185,13 @@ def test_no_transaction_waits_on_amazon(sync_env: SyncEnv) -> None:
 )
 def test_the_cli_resumes_a_run_the_locked_database_interrupted(sync_env: SyncEnv, tmp_path: Path) -> None:
     """`sellersync sync` meets a 3 s write lock mid-run, resumes by itself and exits 0 with the world."""
-    import sqlite3
-
-    from sqlalchemy.engine import make_url
-
     env = env_for(sync_env.settings) | {"SELLERSYNC_RETRY_BACKOFF_SECONDS": "1.0"}
     cmd = [sys.executable, "-m", "sellersync.cli", "sync", "--connection", str(sync_env.connection_id)]
     out = tmp_path / "sync.log"
     with out.open("wb") as log:
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        done = select(SyncUnit.id).where(SyncUnit.status == "done")
-        while time.monotonic() < deadline:  # lock once some units are committed
-            with sync_env.runtime.uow() as s:
-                if s.scalars(done).first():
-                    break
-            time.sleep(0.05)
-        other = sqlite3.connect(make_url(sync_env.db.url).database or "", timeout=5, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            time.sleep(3.0)
-        finally:
-            other.execute("ROLLBACK")
-            other.close()
+        wait_for_a_done_unit(sync_env.runtime)  # lock once some units are committed
+        hold_write_lock(sync_env.db.url, 3.0)
         assert proc.wait(timeout=300) == 0, out.read_text()[-3000:]
     assert "interrupted; resuming" in out.read_text()
     with sync_env.runtime.uow() as s:
