@@ -344,5 +344,58 @@ def detect_command(
         rt.close()
 
 
+digest_app = typer.Typer(help="The daily digest of claims (e-mail and/or webhook).", no_args_is_help=True)
+app.add_typer(digest_app, name="digest")
+
+
+@digest_app.command("send")
+def digest_send(
+    workspace: Annotated[int | None, typer.Option("--workspace", help="Only this workspace id.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the digest; send and record nothing.")
+    ] = False,
+) -> None:
+    """Send today's digest now (at most once a day per workspace and channel) and retry failed ones."""
+    from sellersync.digest import render
+    from sellersync.digest.schedule import compose_for, day_rows, enabled_channels, period_start, run_digests
+    from sellersync.runtime import build_runtime
+    from sellersync.store import migrate
+    from sellersync.store.models import Workspace
+    from sellersync.store.types import utcnow
+
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    rt = build_runtime(settings)
+    try:
+        now = utcnow()
+        if dry_run:
+            with rt.uow() as s:
+                ids = [workspace] if workspace is not None else [w.id for w in s.query(Workspace)]
+                for ws in ids:
+                    if s.get(Workspace, ws) is None:
+                        console.print(f"[red]no workspace {ws}[/red]")
+                        raise typer.Exit(1)
+                    d = compose_for(s, settings, ws, period_start(s, ws, None, now), now)
+                    typer.echo(f"Subject: {render.subject(d)}\n\n{render.text(d)}")
+            return
+        if not enabled_channels(settings):
+            console.print(
+                "[red]no digest channel is configured: set SELLERSYNC_DIGEST_SMTP_HOST and/or "
+                "SELLERSYNC_DIGEST_WEBHOOK_URL[/red]"
+            )
+            raise typer.Exit(1)
+        run_digests(rt.uow, settings, now=now, workspace_id=workspace)
+        rows = day_rows(rt.uow, workspace, now.date())
+        for r in rows:
+            note = f" ({r.error})" if r.error else ""
+            typer.echo(
+                f"workspace {r.workspace_id} {r.day} {r.channel}: {r.status}, {r.attempts} attempts{note}"
+            )
+        if any(r.status in ("failed", "gave_up") for r in rows):
+            raise typer.Exit(1)
+    finally:
+        rt.close()
+
+
 if __name__ == "__main__":
     app()

@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -146,6 +146,36 @@ class Settings(BaseSettings):
     dashboard_url: str = Field("/", description="Where the OAuth callback sends the browser (?syncId=…).")
     session_days: float = Field(14.0, description="Lifetime of a dashboard sign-in session.")
     oauth_state_ttl_seconds: float = Field(600.0, description="Lifetime of an OAuth consent state.")
+    # --- daily digest (docs/operations.md, "Daily digest"); each channel is off until configured ---
+    digest_hour_utc: int = Field(7, ge=0, le=23, description="UTC hour from which the day's digest is sent.")
+    digest_check_seconds: float = Field(60.0, description="How often the server looks for digests due.")
+    digest_deadline_days: int = Field(7, description="Claims whose window closes within this many days.")
+    digest_send_empty: bool = Field(False, description="Send a digest on days with nothing to report.")
+    digest_smtp_host: str = Field("", description="SMTP server for the e-mail digest; empty: no e-mail.")
+    digest_smtp_port: int = Field(587, description="SMTP port.")
+    digest_smtp_username: str = Field("", description="SMTP login; empty: no AUTH.")
+    digest_smtp_password: str = Field("", description="SMTP password.")
+    digest_smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    digest_smtp_from: str = Field("sellersync@localhost", description="From address of the e-mail digest.")
+    digest_email_to: str = Field(
+        "", description="Comma-separated recipients for every workspace; empty: the workspace's owners."
+    )
+    digest_webhook_url: str = Field("", description="URL the digest is POSTed to as JSON; empty: none.")
+    digest_webhook_secret: str = Field("", description="HMAC-SHA256 key of the webhook signature.")
+    digest_timeout_seconds: float = Field(30.0, description="Timeout of one SMTP or webhook delivery.")
+    digest_retry_seconds: float = Field(
+        300.0, description="First wait before a failed delivery is tried again (doubles, at most 1 hour)."
+    )
+    digest_max_attempts: int = Field(12, description="Tries of one delivery before it is given up.")
+    digest_lease_seconds: float = Field(
+        300.0, description="A delivery still `sending` after this long (its process died) is tried again."
+    )
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.digest_webhook_url and not self.digest_webhook_secret:
+            raise ValueError("SELLERSYNC_DIGEST_WEBHOOK_URL needs SELLERSYNC_DIGEST_WEBHOOK_SECRET")
+        return self
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ from sellersync.accounts.logfilter import redact_access_log
 from sellersync.api import errors
 from sellersync.api.routes import amazon, auth, claims, data, events, health, sync, tokens
 from sellersync.config import Settings
+from sellersync.digest.schedule import digest_tick
 from sellersync.runtime import build_runtime
 from sellersync.secrets import SecretKeyMissing
 from sellersync.sync.runner import EmbeddedRunner
@@ -34,6 +35,7 @@ def create_app(settings: Settings) -> FastAPI:
             reaper_interval=settings.reaper_interval_seconds,
             schedule_interval=settings.schedule_check_seconds,
         )
+        runner.add_periodic("digest", settings.digest_check_seconds, digest_tick(runtime.uow, settings))
         try:
             yield
         finally:

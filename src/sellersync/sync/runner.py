@@ -45,6 +45,10 @@ class EmbeddedRunner:
             asyncio.create_task(self._every(schedule_interval, self.schedule), name="sync-scheduler"),
         ]
 
+    def add_periodic(self, name: str, seconds: float, fn: Callable[[], None]) -> None:
+        """Also run ``fn`` in a worker thread every ``seconds`` until stop (e.g. the daily digest)."""
+        self._background.append(asyncio.create_task(self._every(seconds, fn), name=name))
+
     async def stop(self, timeout: float = 30.0) -> None:
         for task in self._background:
             task.cancel()

@@ -23,6 +23,7 @@ from sellersync.store.models.canonical import (
 )
 from sellersync.store.models.claims import Claim
 from sellersync.store.models.detection import DetectionRun, SellerProduct
+from sellersync.store.models.digest import DigestDelivery
 from sellersync.store.models.sync import (
     ACTIVE_STATUSES,
     AgentEvent,
@@ -42,6 +43,7 @@ __all__ = [
     "Claim",
     "CustomerReturn",
     "DetectionRun",
+    "DigestDelivery",
     "FbaShipment",
     "FinancialEvent",
     "InboundShipment",
