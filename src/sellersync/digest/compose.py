@@ -106,7 +106,8 @@ def compose_digest(
             .order_by(Reimbursement.approval_date, Reimbursement.id)
         )
     )
-    not_expired = [c for c in new if c.deadline is None or c.deadline > until]
+    # what is still to be claimed: acted-on or expired claims are listed, not counted as recoverable
+    recoverable = [c for c in new if c.status in ACTIONABLE and (c.deadline is None or c.deadline > until)]
     return {
         "type": "sellersync.digest",
         "workspace": {"id": ws.id, "name": ws.name},
@@ -116,7 +117,7 @@ def compose_digest(
         "claimsUrl": f"{base}/claims",
         "newClaims": _section(
             [_claim_item(c, base, until) for c in new],
-            _totals((c.amount, c.currency) for c in not_expired),
+            _totals((c.amount, c.currency) for c in recoverable),
         ),
         "closingSoon": _section(
             [_claim_item(c, base, until) for c in soon],
