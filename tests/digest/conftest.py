@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import email
 import email.policy
+import ipaddress
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,6 +65,7 @@ class SmtpServer:
     port: int
     inbox: Inbox
     controller: Controller | None = None
+    tls: ssl.SSLContext | None = None  # set: STARTTLS is offered and required
 
     def start(self) -> None:
         self.controller = Controller(
@@ -69,7 +73,9 @@ class SmtpServer:
             hostname="127.0.0.1",
             port=self.port,
             authenticator=self.inbox.authenticate,
-            auth_require_tls=False,
+            auth_require_tls=self.tls is not None,
+            tls_context=self.tls,
+            require_starttls=self.tls is not None,
         )
         self.controller.start()
 
@@ -218,3 +224,39 @@ def world(db: Database) -> World:
     w = World(seller, db, today)
     w.detect()
     return w
+
+
+def self_signed_tls(directory: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server TLS context for 127.0.0.1 and the path of its certificate (to trust as a CA)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    return context, cert_path

@@ -10,7 +10,10 @@ import threading
 import time
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from sellersync.digest.schedule import run_digests, take
 from sellersync.store.models import DigestDelivery
@@ -21,13 +24,15 @@ from tests.digest.conftest import (
     COST,
     SMTP_USER,
     WEBHOOK_SECRET,
+    Inbox,
     SmtpServer,
     WebhookReceiver,
     World,
     digest_settings,
     noon,
+    self_signed_tls,
 )
-from tests.support.sellersync import env_for, run_server
+from tests.support.sellersync import env_for, free_port, run_server
 
 
 def ledger(db: Database) -> list[tuple[int, str, str, int]]:
@@ -300,3 +305,41 @@ def test_the_server_scheduler_sends_the_digest(world: World, webhook: WebhookRec
             time.sleep(0.05)
     assert [row[1:] for row in ledger(world.db)] == [("webhook", "sent", 1)]
     assert Decimal(webhook.requests[0].json()["closingSoon"]["totals"]["USD"]) == Decimal("22.50")
+
+
+def test_the_email_goes_over_starttls_with_a_verified_certificate(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context, cert = self_signed_tls(tmp_path)
+    server = SmtpServer(free_port(), Inbox(), tls=context)
+    server.start()
+    try:
+        settings = digest_settings(world.db, server, None, digest_smtp_starttls=True)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test certificate, nothing else
+        (report,) = run_digests(world.db.uow, settings, now=utcnow())
+        assert (report.status, report.error) == ("sent", None)
+        assert len(server.inbox.messages) == 1 and server.inbox.logins == [SMTP_USER]
+
+        monkeypatch.delenv("SSL_CERT_FILE")  # an untrusted certificate: refused, recorded, not sent
+        (report,) = run_digests(
+            world.db.uow, settings, now=utcnow() + timedelta(days=1), workspace_id=world.workspace_id
+        )
+    finally:
+        server.stop()
+    assert report.status == "failed" and "CERTIFICATE_VERIFY_FAILED" in (report.error or "")
+    assert len(server.inbox.messages) == 1
+
+
+def test_a_delivery_is_given_up_after_its_attempts_and_stays_recorded(
+    world: World, webhook: WebhookReceiver
+) -> None:
+    settings = digest_settings(world.db, None, webhook, digest_max_attempts=2)
+    now = utcnow()
+    webhook.status = 500
+    assert [r.status for r in run_digests(world.db.uow, settings, now=now)] == ["failed"]
+    assert [r.status for r in run_digests(world.db.uow, settings, now=now + timedelta(seconds=61))] == [
+        "gave_up"
+    ]
+    webhook.status = 200
+    assert run_digests(world.db.uow, settings, now=now + timedelta(hours=5)) == []
+    assert webhook.requests == [] and [row[1:] for row in ledger(world.db)] == [("webhook", "gave_up", 2)]

@@ -128,6 +128,22 @@ def claim_day(uow: UnitOfWork, settings: Settings, workspace_id: int, channel: s
     return True
 
 
+def unclaimed(
+    uow: UnitOfWork, channels: list[str], day: date, workspace_id: int | None
+) -> list[tuple[int, str]]:
+    """(workspace, channel) pairs without a row for ``day`` yet."""
+    with uow() as s:
+        q = select(Workspace.id).order_by(Workspace.id)
+        if workspace_id is not None:
+            q = q.where(Workspace.id == workspace_id)
+        workspaces = list(s.scalars(q))
+        rows = s.execute(
+            select(DigestDelivery.workspace_id, DigestDelivery.channel).where(DigestDelivery.day == day)
+        )
+        done = {(ws, ch) for ws, ch in rows}
+    return [(ws, ch) for ws in workspaces for ch in channels if (ws, ch) not in done]
+
+
 def _due(now: datetime) -> Any:
     return or_(
         DigestDelivery.status == "pending",
@@ -216,6 +232,9 @@ def attempt(uow: UnitOfWork, settings: Settings, delivery_id: int, now: datetime
         note = send(settings, row)
     except DeliveryFailed as exc:
         return record(uow, settings, row, now, str(exc), sent=False)
+    except Exception as exc:  # e.g. an address the e-mail library rejects: recorded, retried, bounded
+        log.exception("digest delivery crashed", extra={"delivery_id": row.id})
+        return record(uow, settings, row, now, f"{type(exc).__name__}: {exc}", sent=False)
     return record(uow, settings, row, now, note, sent=True)
 
 
@@ -233,14 +252,11 @@ def run_digests(
     if not channels:
         return []
     if not on_schedule or now.hour >= settings.digest_hour_utc:
-        with uow() as s:
-            q = select(Workspace.id).order_by(Workspace.id)
-            if workspace_id is not None:
-                q = q.where(Workspace.id == workspace_id)
-            workspaces = list(s.scalars(q))
-        for ws in workspaces:
-            for channel in channels:
+        for ws, channel in unclaimed(uow, channels, now.date(), workspace_id):
+            try:
                 claim_day(uow, settings, ws, channel, now)
+            except Exception:  # one workspace's failure must not hold back the others' digests
+                log.exception("digest compose failed", extra={"workspace_id": ws, "channel": channel})
     reports = []
     for delivery_id in due_deliveries(uow, channels, now, workspace_id):
         report = attempt(uow, settings, delivery_id, now)
