@@ -19,8 +19,9 @@ from sellersync.store.models import AmazonConnection, Claim, Reimbursement, Work
 
 #: Items listed per section; the counts and totals always cover every item.
 LIST_LIMIT = 50
-#: Statuses of a claim nobody has acted on yet (``needs_cost``: open, but its value is unknown).
-ACTIONABLE = ("open", "needs_cost")
+#: Statuses of a claim nobody has acted on yet (a claim whose value is unknown is open with
+#: ``needs_cost`` set: listed, never counted as money).
+ACTIONABLE = ("open",)
 SECTIONS = ("newClaims", "closingSoon", "reimbursements", "reimbursedClaims")
 
 
@@ -128,7 +129,8 @@ def compose_digest(
             [_reimbursement_item(r) for r in rows], _totals((r.amount_total, r.currency) for r in rows)
         ),
         "reimbursedClaims": _section(
-            [_claim_item(c, base, until) for c in paid], _totals((c.amount, c.currency) for c in paid)
+            [_claim_item(c, base, until) for c in paid],
+            _totals((c.amount_received, c.currency) for c in paid),
         ),
     }
 
