@@ -45,7 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="Amazon SP-API sync and FBA reimbursement detection.",
         lifespan=lifespan,
-        docs_url=None,  # served by web.routes from files installed with swagger-ui-bundle (works offline)
+        docs_url=None,  # served by web.routes from files installed with swagger-ui-bundle-v2 (works offline)
         redoc_url=None,
     )
     errors.install(app)

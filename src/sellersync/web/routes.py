@@ -46,7 +46,7 @@ HEADERS = {
 
 def mount_static(app: FastAPI) -> None:
     """Serve ``web/static`` under ``/static`` and Swagger UI's files (from the installed
-    ``swagger-ui-bundle`` package, never a CDN) under ``/docs-assets``."""
+    ``swagger-ui-bundle-v2`` package, never a CDN) under ``/docs-assets``."""
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

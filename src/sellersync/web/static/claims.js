@@ -252,7 +252,7 @@
 
   function costForm(claim, onSaved) {
     const form = el("form", null, "inline-form cost-form");
-    form.setAttribute("aria-label", `Unit cost of ${claim.sku}`);
+    form.setAttribute("aria-label", `Cost of ${claim.sku}`);
     const cost = el("input");
     cost.name = "unitCost";
     cost.required = true;

@@ -1,0 +1,485 @@
+"""The claims page (``/claims``, ``/claims/{id}``), proved in a real browser (Debian's Chromium driven by
+Playwright) against ``sellersync serve`` started as the README starts it (a process, log level info),
+after a real sync from the real emulator and the detection chained after it.
+
+One server and one synced database serve the whole module (a sync takes a while); the tests that
+change claims (file one, value a SKU, import costs) each pick claims no other test relies on, and every
+check compares the page with the API's answer at that moment, never with a number computed here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from sellersync.accounts import service as accounts
+from sellersync.runtime import Runtime
+from sellersync.store import migrate
+from tests.support.emulator import RunningEmulator, run_emulator
+from tests.support.sellersync import API_KEY, connect, free_port, make_runtime, settings_for, spawn_server
+from tests.sync.conftest import WHOLE_WORLD_DAYS
+from tests.web.test_dashboard import PASSWORD, browser, screenshot  # noqa: F401  (the module's browser)
+
+OWNER = "owner@example.com"
+READER = "reader@example.com"
+SYNC_TIMEOUT_S = 240.0
+PHONE = {"width": 375, "height": 740}
+
+
+@dataclass
+class Served:
+    base_url: str
+    runtime: Runtime
+    emu: RunningEmulator
+    connection_id: int
+    log: Path
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.base_url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=60
+        )
+
+    def api(self, path: str) -> Any:
+        with self.client() as c:
+            res = c.get(path)
+        assert res.status_code == 200, (path, res.status_code, res.text)
+        return res.json()
+
+
+def wait_for_synced(served: Served) -> dict[str, Any]:
+    """Start a sync over the API; wait until it and its detection have finished (observed, not slept)."""
+    with served.client() as c:
+        started = c.post("/api/sync/start", json={"connectionId": served.connection_id})
+        assert started.status_code == 202, started.text
+        sync_id = started.json()["syncId"]
+        deadline = time.monotonic() + SYNC_TIMEOUT_S
+        while True:
+            body = c.get(f"/api/sync/status/{sync_id}").json()
+            det = body.get("detection") or {}
+            if body["status"] in ("failed", "cancelled"):
+                pytest.fail(f"the sync ended {body['status']}: {body.get('error')}")
+            if body["status"] in ("completed", "partial") and det.get("status") in ("completed", "failed"):
+                assert det["status"] == "completed", det
+                return body
+            assert time.monotonic() < deadline, (
+                f"the sync did not finish: {body['status']} {body['progress']}%"
+            )
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    folder = tmp_path_factory.mktemp("claims-page")
+    url = f"sqlite:///{folder / 'sellersync.db'}"
+    migrate.upgrade(url)
+    with run_emulator(seed=7, speed=2000.0) as emu:
+        port = free_port()
+        settings = settings_for(
+            url,
+            emu,
+            public_url=f"http://127.0.0.1:{port}",
+            backfill_days=WHOLE_WORLD_DAYS,
+            schedule_check_seconds=3600,
+        )
+        with make_runtime(settings) as rt:
+            with rt.uow() as s:
+                accounts.create_user(s, email=OWNER, password=PASSWORD, workspace="Default", role="owner")
+                accounts.create_user(
+                    s, email=READER, password=PASSWORD, workspace="Default", role="read_only"
+                )
+            _, conn = connect(rt, emu)
+            log = folder / "server.log"
+            with spawn_server(settings, log, port=port, log_level="info") as server:
+                site = Served(server.base_url, rt, emu, conn, log)
+                wait_for_synced(site)
+                yield site
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, permissions=["clipboard-read", "clipboard-write"]
+    )
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        yield pg
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def sign_in(page: Page, served: Served, path: str = "/claims", email: str = OWNER) -> None:
+    """Open ``path`` signed out: the sign-in page, then back to ``path``."""
+    page.goto(served.base_url + path)
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(re.escape(served.base_url + path) + r"(\?.*)?$"))
+
+
+def api(page: Page, path: str) -> Any:
+    """The API's answer with the page's own session cookie."""
+    base = re.match(r"https?://[^/]+", page.url)
+    assert base
+    res = page.context.request.get(base.group(0) + path)
+    assert res.ok, (path, res.status, res.text())
+    return res.json()
+
+
+def money(amounts: dict[str, str] | None) -> str:
+    parts = [f"{c} {a}" for c, a in (amounts or {}).items()]
+    return " · ".join(parts) if parts else "–"
+
+
+def words(code: str) -> str:
+    return code.replace("_", " ")
+
+
+def deadline_text(c: dict[str, Any]) -> str:
+    w = c["window"]
+    if w["status"] == "not_yet_eligible":
+        return f"opens {(w['opens'] or '–')[:10]}"
+    return (w["deadline"] or "–")[:10]
+
+
+def amount_text(c: dict[str, Any]) -> str:
+    if c["needsCost"]:
+        return f"needs your unit cost ({c['units']:,} units)"
+    return f"{c['currency']} {c['amount']}"
+
+
+def assert_list_matches(page: Page, answer: dict[str, Any]) -> None:
+    """The table shows the API's page in its order; every total is the API's."""
+    rows = page.locator("#claims-table tbody tr")
+    items = answer["items"]
+    expect(rows).to_have_count(max(1, len(items)))
+    if items:
+        expect(rows).to_have_attribute("data-claim-id", re.compile(r"^\d+$"))
+        ids = [rows.nth(i).get_attribute("data-claim-id") for i in range(len(items))]
+        assert ids == [str(c["id"]) for c in items]
+        for i in (0, len(items) - 1):
+            cells = rows.nth(i).locator("td")
+            expect(cells.nth(0)).to_have_text(deadline_text(items[i]))
+            expect(cells.nth(1)).to_have_text(words(items[i]["type"]))
+            expect(cells.nth(5)).to_contain_text(amount_text(items[i]))
+    totals = answer["totals"]
+    expect(page.locator("#t-count")).to_have_text(f"{totals['count']:,}")
+    expect(page.locator("#t-recoverable")).to_have_text(money(totals["recoverable"]))
+    expect(page.locator("#t-filed")).to_have_text(money(totals["filed"]))
+    expect(page.locator("#t-recovered")).to_have_text(money(totals["recovered"]))
+    expect(page.locator("#t-expired")).to_have_text(money(totals["expired"]))
+    nc = totals["needsCost"]
+    expect(page.locator("#t-needs-cost")).to_have_text(
+        f"{nc['count']:,} claims · {nc['units']:,} units" if nc["count"] else "none"
+    )
+    by_type = page.locator("#t-by-type tbody tr")
+    expect(by_type).to_have_count(max(1, len(totals["byType"])))
+    for i, (kind, t) in enumerate(totals["byType"].items()):
+        expect(by_type.nth(i).locator("td")).to_have_text(
+            [words(kind), f"{t['count']:,}", money(t["recoverable"])]
+        )
+    by_status = page.locator("#t-by-status tbody tr")
+    for i, (code, n) in enumerate(totals["byStatus"].items()):
+        count = n if isinstance(n, int) else n["count"]
+        expect(by_status.nth(i).locator("td")).to_have_text([words(code), f"{count:,}"])
+    total, offset = answer["total"], answer["offset"]
+    shown = f"{offset + 1:,}–{offset + len(items):,} of {total:,}" if items else f"0 of {total:,}"
+    expect(page.locator("#page-range")).to_have_text(shown)
+
+
+def no_horizontal_overflow(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    viewport = page.evaluate("window.innerWidth")
+    assert width <= viewport, f"{page.url}: the page is {width}px wide in a {viewport}px viewport"
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_filter_sort_page_and_totals_equal_the_api(page: Page, served: Served) -> None:
+    sign_in(page, served)
+    everything = api(page, "/api/claims?limit=50")
+    assert everything["total"] > 0, "the seeded world has claims"
+    assert_list_matches(page, everything)
+    # default: deadline, soonest first
+    deadlines = [c["window"]["deadline"] for c in everything["items"] if c["window"]["deadline"]]
+    assert deadlines == sorted(deadlines)
+
+    # filter by the most common type
+    kind = max(everything["totals"]["byType"].items(), key=lambda kv: kv[1]["count"])[0]
+    page.get_by_label("Type").select_option(kind)
+    expect(page).to_have_url(re.compile(rf"[?&]type={kind}"))
+    assert_list_matches(page, api(page, f"/api/claims?type={kind}&limit=50"))
+
+    # another sort
+    page.get_by_label("Sort").select_option("-amount")
+    expect(page).to_have_url(re.compile(r"sort=-amount"))
+    assert_list_matches(page, api(page, f"/api/claims?type={kind}&sort=-amount&limit=50"))
+
+    # status and window filters together
+    page.get_by_label("Status").select_option("open")
+    page.get_by_label("Window").select_option("open")
+    assert_list_matches(
+        page, api(page, f"/api/claims?type={kind}&status=open&window=open&sort=-amount&limit=50")
+    )
+
+    # SKU or FNSKU: an FNSKU finds its claims
+    page.get_by_role("button", name="Clear").click()
+    fnsku = next(c["fnsku"] for c in everything["items"] if c["fnsku"])
+    page.get_by_label("SKU or FNSKU").fill(fnsku)
+    expect(page).to_have_url(re.compile(rf"sku={fnsku}"))
+    by_fnsku = api(page, f"/api/claims?sku={fnsku}&limit=50")
+    assert by_fnsku["total"] >= 1 and all(fnsku in (c["fnsku"], c["sku"]) for c in by_fnsku["items"])
+    assert_list_matches(page, by_fnsku)
+
+    # free text and marketplace
+    page.get_by_role("button", name="Clear").click()
+    market = everything["items"][0]["marketplaceId"]
+    page.get_by_label("Marketplace").fill(market)
+    page.get_by_label("Text").fill(words(kind).split()[0])
+    expect(page).to_have_url(re.compile(r"q="))
+    q = words(kind).split()[0]
+    assert_list_matches(page, api(page, f"/api/claims?marketplace={market}&q={q}&limit=50"))
+
+    # paging: 25 a page, the second page
+    page.get_by_role("button", name="Clear").click()
+    page.get_by_label("Per page").select_option("25")
+    assert_list_matches(page, api(page, "/api/claims?limit=25"))
+    if everything["total"] > 25:
+        page.get_by_role("button", name="Next →").click()
+        assert_list_matches(page, api(page, "/api/claims?limit=25&offset=25"))
+        page.get_by_role("button", name="← Previous").click()
+        assert_list_matches(page, api(page, "/api/claims?limit=25"))
+    screenshot(page, "claims-list")
+
+
+def test_open_a_claim_copy_its_case_text_and_mark_it_filed(page: Page, served: Served) -> None:
+    sign_in(page, served)
+    listed = api(page, "/api/claims?status=open&window=open&needsCost=false&limit=50")["items"]
+    assert listed, "the seeded world has open, valued claims"
+    claim = listed[-1]
+    page.locator(f'#claims-table a[data-claim-id="{claim["id"]}"]').click()
+    expect(page).to_have_url(re.compile(rf"/claims/{claim['id']}(\?|$)"))
+    detail = api(page, f"/api/claims/{claim['id']}")
+    section = page.locator("#claim-detail")
+    expect(section).to_be_visible()
+    expect(page.locator("#d-type")).to_have_text(words(detail["type"]))
+    expect(page.locator("#d-amount")).to_have_text(amount_text(detail))
+    expect(page.locator("#d-fnsku")).to_have_text(detail["fnsku"] or "–")
+    rows = detail["evidenceRows"]
+    assert rows, "a claim names its evidence"
+    expect(page.locator("#evidence-table tbody tr")).to_have_count(len(rows))
+    for key in ("fnsku", "referenceId", "orderId", "shipmentId", "lpn", "fulfillmentCenter"):
+        for r in rows:
+            if r.get(key):
+                expect(page.locator("#evidence-table tbody")).to_contain_text(str(r[key]))
+
+    # the case text, in the marketplace's language, copied to the clipboard
+    text = detail["caseText"]
+    expect(page.locator("#case-subject")).to_have_value(text["subject"])
+    expect(page.locator("#case-body")).to_have_value(text["body"])
+    page.get_by_role("button", name="Copy case text").click()
+    expect(page.locator("#copy-state")).to_have_text("Copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == f"{text['subject']}\n\n{text['body']}"
+
+    # the other language
+    other = "de" if text["language"] == "en" else "en"
+    page.get_by_role("button", name=other.upper(), exact=True).click()
+    translated = api(page, f"/api/claims/{claim['id']}?lang={other}")["caseText"]
+    assert translated["language"] == other and translated["subject"] != text["subject"]
+    expect(page.locator("#case-subject")).to_have_value(translated["subject"])
+    expect(page.get_by_role("button", name=other.upper(), exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    # mark it filed with a case id
+    before = api(page, "/api/claims?limit=1")["totals"]
+    page.get_by_label("Seller Central case id").fill("1234567890")
+    page.get_by_role("button", name="Mark filed").click()
+    expect(page.locator("#notice")).to_have_text("Marked filed under case 1234567890.")
+    filed = api(page, f"/api/claims/{claim['id']}")
+    assert filed["status"] == "filed" and filed["filing"]["caseId"] == "1234567890"
+    assert filed["filing"]["filedBy"] == OWNER
+    expect(page.locator("#d-status")).to_have_text("filed")
+    expect(page.locator("#d-case")).to_contain_text("1234567890")
+    expect(page.locator("#d-history li").last).to_contain_text(f"{OWNER}: open → filed")
+    after = api(page, "/api/claims?limit=50")
+    assert after["totals"]["filed"] != before["filed"]
+    expect(page.locator("#t-filed")).to_have_text(money(after["totals"]["filed"]))
+    expect(page.get_by_role("button", name="Mark filed")).to_be_hidden()
+    expect(page.get_by_role("button", name="Reopen")).to_be_visible()
+    screenshot(page, "claim-filed")
+
+    # the deep link opens the same claim in a fresh page
+    fresh = page.context.new_page()
+    fresh.goto(f"{served.base_url}/claims/{claim['id']}")
+    expect(fresh.locator("#d-case")).to_contain_text("1234567890")
+    expect(fresh.locator("#claim-detail")).to_be_visible()
+    fresh.close()
+
+    # the filter by status finds it, and its total is the API's
+    page.get_by_role("link", name="← All claims").click()
+    page.get_by_label("Status").select_option("filed")
+    assert_list_matches(page, api(page, "/api/claims?status=filed&limit=50"))
+    expect(page.locator(f'#claims-table tr[data-claim-id="{claim["id"]}"]')).to_be_visible()
+
+
+def test_a_unit_cost_gives_a_needs_cost_claim_its_amount(page: Page, served: Served) -> None:
+    sign_in(page, served)
+    waiting = api(page, "/api/claims?needsCost=true&limit=500")["items"]
+    if not waiting:
+        pytest.fail("the seeded world has claims whose units need the seller's cost")
+    claim = waiting[0]
+    sku = claim["sku"]
+    same_sku = [c for c in waiting if c["sku"] == sku and c["marketplaceId"] == claim["marketplaceId"]]
+    page.get_by_label("needs cost only").check()
+    page.get_by_label("SKU or FNSKU").fill(sku)
+    row = page.locator(f'#claims-table tr[data-claim-id="{claim["id"]}"]')
+    expect(row.locator("td").nth(5)).to_contain_text(f"needs your unit cost ({claim['units']:,} units)")
+    before = api(page, "/api/claims?limit=1")["totals"]["needsCost"]
+
+    row.get_by_role("button", name=f"Enter the unit cost of {sku}").click()
+    row.get_by_label(f"Unit cost of {sku}", exact=True).fill("12.50")
+    row.get_by_label(f"Currency of the unit cost of {sku}").fill(claim["currency"])
+    row.get_by_role("button", name="Save cost").click()
+    expect(page.locator("#notice")).to_contain_text(f"Saved the unit cost of {sku}")
+
+    valued = api(page, f"/api/claims/{claim['id']}")
+    assert not valued["needsCost"] and valued["amount"] is not None
+    assert Decimal(valued["amount"]) == Decimal("12.50") * valued["units"], valued
+    after = api(page, "/api/claims?limit=1")["totals"]["needsCost"]
+    assert after["count"] == before["count"] - len(same_sku)
+    # the list (still filtered to "needs cost") no longer shows it; without that filter it has its amount
+    expect(row).to_have_count(0)
+    page.get_by_label("needs cost only").uncheck()
+    expect(row.locator("td").nth(5)).to_have_text(f"{valued['currency']} {valued['amount']}")
+    assert_list_matches(page, api(page, f"/api/claims?sku={sku}&limit=50"))
+    row.get_by_role("link").click()
+    expect(page.locator("#d-amount")).to_have_text(f"{valued['currency']} {valued['amount']}")
+    expect(page.locator("#d-needs-cost")).to_be_hidden()
+    expect(page.locator("#d-valuation")).to_contain_text(valued["valuation"]["label"])
+
+
+def test_import_a_cost_csv(page: Page, served: Served, tmp_path: Path) -> None:
+    sign_in(page, served)
+    waiting = api(page, "/api/claims?needsCost=true&limit=500")["items"]
+    assert waiting, "claims that still need a cost (the test above valued one SKU only)"
+    skus = sorted({(c["sku"], c["currency"]) for c in waiting if c["sku"]})
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["sku", "cost", "currency"])
+    for sku, cur in skus:
+        w.writerow([sku, "7.25", cur])
+    w.writerow(["", "x", "USD"])  # a bad line: reported, not fatal
+    path = tmp_path / "costs.csv"
+    path.write_text(out.getvalue())
+
+    page.get_by_label("Cost CSV").set_input_files(str(path))
+    page.get_by_role("button", name="Import costs").click()
+    result = page.locator("#import-result")
+    expect(result).to_contain_text(f"Imported {len(skus):,} unit costs")
+    expect(result.locator("li")).to_have_count(1)  # the bad line, with its line number
+    expect(result.locator("li")).to_contain_text(f"line {len(skus) + 2}:")
+    after = api(page, "/api/claims?limit=50")
+    assert after["totals"]["needsCost"]["count"] == 0, after["totals"]["needsCost"]
+    assert_list_matches(page, after)
+    claim = api(page, f"/api/claims/{waiting[0]['id']}")
+    assert Decimal(claim["amount"]) == Decimal("7.25") * claim["units"]
+
+
+def test_money_over_time_charts_show_the_timeline(page: Page, served: Served) -> None:
+    sign_in(page, served)
+    timeline = api(page, "/api/claims/timeline")
+    months = timeline["months"]
+    assert months, "claims have months"
+    currency = page.locator("#chart-currency").input_value()
+    assert currency
+    for m in months:
+        for series in ("recoverable", "filed", "recovered"):
+            bar = page.locator(f'#chart-money rect[data-month="{m["month"]}"][data-series="{series}"]')
+            expect(bar).to_have_attribute("data-amount", (m[series] or {}).get(currency, "0.00"))
+        for kind, amounts in (m.get("byType") or {}).items():
+            bar = page.locator(f'#chart-types rect[data-month="{m["month"]}"][data-series="{kind}"]')
+            expect(bar).to_have_attribute("data-amount", amounts.get(currency, "0.00"))
+    expect(page.locator("#timeline-table tbody tr")).to_have_count(len(months))
+    page.locator("#timeline").scroll_into_view_if_needed()
+    screenshot(page, "claims-charts")
+
+
+def test_read_only_user_sees_no_write_controls(page: Page, served: Served) -> None:
+    sign_in(page, served, email=READER)
+    expect(page.get_by_text("can read the claims but not file")).to_be_visible()
+    expect(page.locator("#claims-table tbody tr").first).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Enter the unit cost"))).to_have_count(0)
+    expect(page.get_by_role("button", name="Import costs")).to_be_hidden()
+    page.locator("#claims-table a[data-claim-id]").first.click()
+    expect(page.locator("#d-body")).to_be_visible()
+    for name in ("Mark filed", "Dismiss", "Reopen", "Save cost"):
+        expect(page.get_by_role("button", name=name)).to_be_hidden()
+    expect(page.get_by_role("button", name="Copy case text")).to_be_visible()  # reading is not writing
+
+
+def test_pages_fit_a_phone(browser: Browser, served: Served) -> None:  # noqa: F811
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        sign_in(page, served)
+        expect(page.locator("#claims-table tbody tr").first).to_be_visible()
+        no_horizontal_overflow(page)
+        page.locator("#claims-table a[data-claim-id]").first.click()
+        expect(page.locator("#d-body")).to_be_visible()
+        expect(page.locator("#evidence-table tbody tr").first).to_be_visible()
+        no_horizontal_overflow(page)
+        screenshot(page, "claim-phone")
+        page.goto(served.base_url + "/")
+        expect(page.locator("#history-table tbody tr").first).to_be_visible()
+        expect(page.locator("#claims-by-type tbody tr").first).to_be_visible()
+        no_horizontal_overflow(page)
+        screenshot(page, "dashboard-phone")
+    finally:
+        context.close()
+
+
+def test_api_docs_work_offline(page: Page, served: Served) -> None:
+    """``/docs`` loads Swagger UI from this server only: every other origin is refused."""
+    elsewhere: list[str] = []
+
+    def only_ours(route: Any) -> None:
+        if route.request.url.startswith(served.base_url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_ours)
+    page.goto(served.base_url + "/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("sellersync")
+    expect(page.locator(".opblock-summary-path", has_text="/api/claims").first).to_be_visible()
+    assert not elsewhere, elsewhere
+
+
+def test_a_claim_deep_link_signed_out_comes_back_after_sign_in(page: Page, served: Served) -> None:
+    claim = served.api("/api/claims?limit=1")["items"][0]
+    sign_in(page, served, path=f"/claims/{claim['id']}")
+    expect(page.locator("#d-id")).to_have_text(str(claim["id"]))
+    expect(page.locator("#d-body")).to_be_visible()
+    page.goto(served.base_url + "/claims/999999")
+    expect(page.locator("#d-loading")).to_have_text("This claim was not found in this workspace.")
