@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from sellersync.accounts import service as accounts
 from sellersync.runtime import Runtime
@@ -34,7 +34,7 @@ from tests.web.test_dashboard import PASSWORD, browser, screenshot  # noqa: F401
 OWNER = "owner@example.com"
 READER = "reader@example.com"
 SYNC_TIMEOUT_S = 240.0
-PHONE = {"width": 375, "height": 740}
+PHONE: ViewportSize = {"width": 375, "height": 740}
 
 
 @dataclass
