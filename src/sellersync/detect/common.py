@@ -42,7 +42,7 @@ class Finding:
     fnsku: str
     asin: str
     quantity: int
-    amount: Decimal  # quantity × per-unit shortfall, rounded to cents
+    amount: Decimal | None  # quantity × per-unit shortfall, rounded to cents; None: unit value unknown
     currency: str
     event_date: datetime
     window: Window
@@ -54,6 +54,12 @@ class RuleResult:
     findings: list[Finding] = field(default_factory=list)
     #: keys of incidents this rule saw settled, with how: "reimbursed" or "resolved" (found, returned)
     settled: dict[str, str] = field(default_factory=dict)
+    #: keys of settled incidents -> the reimbursement ids that paid them (the claim's money received)
+    paid: dict[str, list[str]] = field(default_factory=dict)
+
+    def settle(self, key: str, how: str, reimbursement_ids: list[str]) -> None:
+        self.settled[key] = how
+        self.paid[key] = reimbursement_ids
 
 
 @dataclass
@@ -103,11 +109,17 @@ class RuleContext:
         event_date: datetime,
         evidence: dict[str, Any],
     ) -> Finding | None:
-        """A finding (or None when it is worth less than ``detect_min_claim_amount``)."""
-        amount = q2(unit_amount * quantity) if unit_amount is not None else Decimal("0.00")
-        if unit_amount is not None and amount < self.settings.detect_min_claim_amount:
+        """A finding (or None when it is worth less than ``detect_min_claim_amount``).
+
+        Without a unit value the finding has no amount (``None``: the claim needs the seller's cost),
+        never 0.00. A value Amazon paid in another marketplace is labelled in ``valuationLabel``."""
+        amount = q2(unit_amount * quantity) if unit_amount is not None else None
+        if amount is not None and amount < self.settings.detect_min_claim_amount:
             return None
         product = self.product(marketplace_id, sku, fnsku)
+        label = self.costs.label(marketplace_id, sku or product.sku)
+        if label and evidence.get("valuation") == "amazon_paid_other_marketplace":
+            evidence = {**evidence, "valuationLabel": label}
         return Finding(
             type=claim_type,
             key=claim_key(claim_type, marketplace_id, *identity),

@@ -26,6 +26,7 @@ def adjustment_reasons(settings: Settings) -> frozenset[str]:
 class Detection:
     findings: list[Finding] = field(default_factory=list)
     settled: dict[str, str] = field(default_factory=dict)  # claim key -> reimbursed | resolved
+    paid: dict[str, list[str]] = field(default_factory=dict)  # settled claim key -> reimbursement ids
     seconds: dict[str, float] = field(default_factory=dict)  # per rule
 
 
@@ -45,13 +46,14 @@ def detect(facts: Facts, settings: Settings, today: date, rules: Collection[str]
             if prev is None:
                 by_key[f.key] = f
             else:  # the same incident twice (identical ledger lines): one claim with both quantities
-                by_key[f.key] = replace(
-                    prev, quantity=prev.quantity + f.quantity, amount=prev.amount + f.amount
-                )
+                amount = None if prev.amount is None or f.amount is None else prev.amount + f.amount
+                by_key[f.key] = replace(prev, quantity=prev.quantity + f.quantity, amount=amount)
         out.settled.update(result.settled)
+        out.paid.update(result.paid)
     out.findings = sorted(
         by_key.values(), key=lambda f: (f.type, f.event_date, f.marketplace_id, f.sku, f.key)
     )
     for key in by_key:
         out.settled.pop(key, None)
+        out.paid.pop(key, None)
     return out

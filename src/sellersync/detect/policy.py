@@ -11,26 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-LOST = "lost_in_warehouse"
-DAMAGED = "damaged_in_warehouse"
-REFUND_WITHOUT_RETURN = "refund_without_return"
-RETURN_NOT_RESTOCKED = "return_not_restocked"
-INBOUND_SHORTAGE = "inbound_shortage"
-REMOVAL_LOST = "removal_lost"
-FEE_OVERCHARGE = "fee_overcharge"
-UNDER_REIMBURSEMENT = "under_reimbursement"
+from sellersync.detect.kinds import ClaimType, WindowStatus
 
-CLAIM_TYPES = (
-    LOST,
-    DAMAGED,
-    REFUND_WITHOUT_RETURN,
-    RETURN_NOT_RESTOCKED,
-    INBOUND_SHORTAGE,
-    REMOVAL_LOST,
-    FEE_OVERCHARGE,
-    UNDER_REIMBURSEMENT,
-)
-WINDOW_STATUSES = ("not_yet_eligible", "open", "expired")
+LOST = ClaimType.LOST_IN_WAREHOUSE
+DAMAGED = ClaimType.DAMAGED_IN_WAREHOUSE
+REFUND_WITHOUT_RETURN = ClaimType.REFUND_WITHOUT_RETURN
+RETURN_NOT_RESTOCKED = ClaimType.RETURN_NOT_RESTOCKED
+INBOUND_SHORTAGE = ClaimType.INBOUND_SHORTAGE
+REMOVAL_LOST = ClaimType.REMOVAL_LOST
+FEE_OVERCHARGE = ClaimType.FEE_OVERCHARGE
+UNDER_REIMBURSEMENT = ClaimType.UNDER_REIMBURSEMENT
+
+CLAIM_TYPES = tuple(ClaimType)
+WINDOW_STATUSES = tuple(WindowStatus)
 
 #: claim type -> (days after the event when filing opens, days after the event of the deadline)
 WINDOWS: dict[str, tuple[int, int]] = {

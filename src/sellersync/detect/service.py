@@ -6,9 +6,10 @@ CLI call on demand). It:
 1. records a ``detection_runs`` row (``running``) and commits it, so the run is visible at once;
 2. loads the facts through the typed contract (one set-based SELECT each), runs every rule as of
    ``today`` (default: today's UTC date), and upserts the claims by their stable key: new findings are
-   inserted, changed ones updated in place, unchanged ones left alone; an open claim no rule reports
-   any more becomes ``reimbursed`` (or ``resolved`` when units were found or returned), never deleted;
-   a ``dismissed`` claim stays dismissed;
+   inserted, changed ones updated in place, unchanged ones left alone; an open or filed claim whose
+   units Amazon paid becomes ``reimbursed`` (with the amount received), an open claim no rule reports
+   any more becomes ``dismissed`` by detection (units found or returned), never deleted; a person's
+   decision (filed, denied, dismissed) is never overwritten (``store_findings``, ``detect.lifecycle``);
 3. completes the run row and writes a ``detection.completed`` sync event (the sync's workspace, the same
    sync id) and an ``agent_events`` row (agent ``claim_detection``), in the same transaction as the
    claims.
@@ -28,22 +29,30 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sellersync.config import Settings
+from sellersync.detect import lifecycle
 from sellersync.detect.common import Finding
 from sellersync.detect.contract import Facts
 from sellersync.detect.engine import adjustment_reasons, detect
-from sellersync.store.models import AgentEvent, AmazonConnection, Claim, DetectionRun, SyncEvent, SyncRun
+from sellersync.detect.kinds import DETECTION, ClaimStatus
+from sellersync.store.models import (
+    AgentEvent,
+    AmazonConnection,
+    Claim,
+    DetectionRun,
+    Reimbursement,
+    SyncEvent,
+    SyncRun,
+)
 from sellersync.store.types import utcnow
 from sellersync.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 AGENT = "claim_detection"
-OPEN = "open"
-CLOSED_STATUSES = ("reimbursed", "resolved")
 
 
 class DetectionFailed(RuntimeError):
@@ -103,13 +112,14 @@ def _money(totals: dict[str, Decimal]) -> dict[str, str]:
 
 def _values(f: Finding) -> dict[str, Any]:
     return {
-        "type": f.type,
+        "type": str(f.type),
         "marketplace_id": f.marketplace_id,
         "sku": f.sku,
         "fnsku": f.fnsku,
         "asin": f.asin,
         "quantity": f.quantity,
         "amount": f.amount,
+        "needs_cost": f.amount is None,
         "currency": f.currency,
         "evidence": f.evidence,
         "event_date": f.event_date,
@@ -130,6 +140,54 @@ def _differs(claim: Claim, values: dict[str, Any]) -> bool:
     return False
 
 
+class _Payments:
+    """Sums of the reimbursements that paid a claim, read from the store on demand."""
+
+    def __init__(self, s: Session, connection_id: int) -> None:
+        self.s, self.connection_id = s, connection_id
+
+    def total(self, ids: list[str], sku: str) -> Decimal:
+        if not ids:
+            return Decimal("0.00")
+        q = select(func.sum(Reimbursement.amount_total)).where(
+            Reimbursement.connection_id == self.connection_id, Reimbursement.reimbursement_id.in_(ids)
+        )
+        if sku:
+            q = q.where(Reimbursement.sku == sku)
+        return Decimal(self.s.scalar(q) or 0).quantize(Decimal("0.01"))
+
+
+def _record_payment(
+    s: Session,
+    claim: Claim,
+    paid_ids: list[str],
+    *,
+    complete: bool,
+    claimed_before: Decimal | None,
+    payments: _Payments,
+    now: datetime,
+) -> bool:
+    """Record the reimbursements that paid the claim after it was found; True if that changed."""
+    ids = sorted(set(paid_ids) - set(claim.baseline_ids or []))
+    if not ids:
+        return False
+    if ids == sorted(claim.received_ids or []) and complete == claim.received_complete:
+        return False
+    if claim.amount_claimed is None:
+        claim.amount_claimed = claimed_before
+    claim.received_ids, claim.received_complete = ids, complete
+    claim.amount_received = payments.total(ids, claim.sku)
+    claim.updated_at = now
+    if not complete:
+        lifecycle.note_payment(
+            s,
+            claim,
+            f"partial payment {claim.amount_received} {claim.currency} (reimbursement {', '.join(ids)})",
+            at=now,
+        )
+    return True
+
+
 def store_findings(
     s: Session,
     *,
@@ -139,9 +197,18 @@ def store_findings(
     sync_id: str,
     findings: list[Finding],
     settled: dict[str, str],
+    paid: dict[str, list[str]] | None = None,
 ) -> tuple[int, int]:
-    """Upsert claims by key; close open claims no longer found. Returns (written, closed)."""
+    """Upsert claims by key and move them along their lifecycle. Returns (written, closed).
+
+    A person's decision is never overwritten: a filed, denied or dismissed (by a person) claim keeps its
+    status. Detection alone sets ``reimbursed`` (an open or filed claim whose units Amazon paid), moves an
+    open claim it no longer finds to ``dismissed`` with the reason, and reopens a claim it had closed
+    when the incident opens again (a reversed reimbursement). Payments after the claim was found are
+    recorded (a partial one leaves the status as it is)."""
     now = utcnow()
+    paid = paid or {}
+    payments = _Payments(s, connection_id)
     existing = {c.claim_key: c for c in s.scalars(select(Claim).where(Claim.connection_id == connection_id))}
     written = closed = 0
     new: list[Claim] = []
@@ -154,32 +221,65 @@ def store_findings(
                     workspace_id=workspace_id,
                     connection_id=connection_id,
                     claim_key=f.key,
-                    status=OPEN,
+                    status=ClaimStatus.OPEN,
                     sync_id=sync_id,
                     detection_run_id=run_id,
                     discovered_at=now,
                     updated_at=now,
+                    status_at=now,
+                    status_by=DETECTION,
+                    baseline_ids=list(f.evidence.get("reimbursementIds") or []),
+                    received_ids=[],
                     **values,
                 )
             )
             continue
-        reopened = claim.status in CLOSED_STATUSES
-        if _differs(claim, values) or reopened:
+        claimed_before = claim.amount
+        changed = _differs(claim, values)
+        if changed:
             for k, v in values.items():
                 setattr(claim, k, v)
-            if reopened:  # e.g. a reimbursement was reversed
-                claim.status, claim.resolved_at = OPEN, None
+        closed_by_detection = claim.status == ClaimStatus.REIMBURSED or (
+            claim.status == ClaimStatus.DISMISSED and claim.status_by == DETECTION
+        )
+        if closed_by_detection:  # e.g. a reimbursement was reversed
+            lifecycle.change_status(s, claim, ClaimStatus.OPEN, by=DETECTION, note="found again", at=now)
+            claim.received_complete = False
+            changed = True
+        rb_ids = [str(i) for i in f.evidence.get("reimbursementIds") or []]
+        changed |= _record_payment(
+            s, claim, rb_ids, complete=False, claimed_before=claimed_before, payments=payments, now=now
+        )
+        if changed:
             claim.sync_id, claim.detection_run_id, claim.updated_at = sync_id, run_id, now
             written += 1
     s.add_all(new)
     written += len(new)
     found = {f.key for f in findings}
     for key, claim in existing.items():
-        if claim.status == OPEN and key not in found:
-            claim.status = settled.get(key, "resolved")
-            claim.resolved_at = now
-            claim.sync_id, claim.detection_run_id, claim.updated_at = sync_id, run_id, now
-            closed += 1
+        if key in found or claim.status not in (ClaimStatus.OPEN, ClaimStatus.FILED):
+            continue
+        how = settled.get(key)
+        if how == "reimbursed":
+            _record_payment(
+                s,
+                claim,
+                paid.get(key, []),
+                complete=True,
+                claimed_before=claim.amount,
+                payments=payments,
+                now=now,
+            )
+            claim.received_complete = True
+            note = f"paid by Amazon (reimbursement {', '.join(claim.received_ids or []) or 'unknown'})"
+            lifecycle.change_status(s, claim, ClaimStatus.REIMBURSED, by=DETECTION, note=note, at=now)
+        elif claim.status == ClaimStatus.OPEN:
+            note = lifecycle.FOUND_NOTE if how == "resolved" else lifecycle.GONE_NOTE
+            lifecycle.change_status(s, claim, ClaimStatus.DISMISSED, by=DETECTION, note=note, at=now)
+        else:  # a filed claim whose units were found: the person decides when Amazon answers the case
+            continue
+        claim.sync_id, claim.detection_run_id = sync_id, run_id
+        closed += 1
     s.flush()
     return written, closed
 
@@ -226,10 +326,13 @@ def run_detection(
                 sync_id=sync_id,
                 findings=detection.findings,
                 settled=detection.settled,
+                paid=detection.paid,
             )
             recoverable: dict[str, Decimal] = defaultdict(Decimal)
             fileable: dict[str, Decimal] = defaultdict(Decimal)
             for f in detection.findings:
+                if f.amount is None:  # needs the seller's unit cost: no money yet, never 0.00
+                    continue
                 if f.window.status != "expired":
                     recoverable[f.currency] += f.amount
                 if f.window.status == "open":

@@ -3,8 +3,10 @@
 - **Unit cost** (FACTS §8: units lost or damaged before a customer order are valued at manufacturing
   cost): the seller's own cost from ``seller_products`` when given; else the per-unit amount Amazon
   itself paid for that SKU in that marketplace for a full warehouse or inbound loss (the highest such
-  amount, so one under-reimbursement does not lower the reference); else unknown (the claim is still
-  reported, with amount 0 and ``valuation: "unknown"``).
+  amount, so one under-reimbursement does not lower the reference); else what Amazon paid for the same
+  SKU in another marketplace, converted to this marketplace's currency at the fixed reference rates of
+  ``EUR_RATES`` and labelled (``amazon_paid_other_marketplace``); else unknown: the claim is still
+  reported, with no amount (``needs_cost``, never 0.00) and ``valuation: "unknown"``.
 - **Unit value after an order** (sale price less fees) comes from the order's ShipmentEvent
   (``SaleFact.unit_value``).
 - **Fulfillment fee**: the versioned tier table in settings (``detect_fee_tiers``). The SKU's size tier
@@ -71,6 +73,40 @@ class FeeSchedule:
         return [tier for tier, per_cur in v.fees.items() if per_cur.get(currency) == fee]
 
 
+#: Units of a currency per 1 EUR: fixed reference rates (rounded ECB rates of late 2026), used only to
+#: value a unit from what Amazon paid for the same SKU in another marketplace. The label of such a
+#: claim names the rate, so the seller sees it is an estimate and can enter the real cost instead.
+EUR_RATES: dict[str, Decimal] = {
+    "EUR": Decimal("1"),
+    "USD": Decimal("1.08"),
+    "GBP": Decimal("0.85"),
+    "CAD": Decimal("1.48"),
+    "MXN": Decimal("19.5"),
+    "BRL": Decimal("5.9"),
+    "SEK": Decimal("11.4"),
+    "PLN": Decimal("4.3"),
+    "TRY": Decimal("36"),
+    "AED": Decimal("3.97"),
+    "SAR": Decimal("4.05"),
+    "INR": Decimal("91"),
+    "JPY": Decimal("163"),
+    "AUD": Decimal("1.65"),
+    "SGD": Decimal("1.45"),
+    "ZAR": Decimal("19.6"),
+    "EGP": Decimal("53"),
+}
+
+
+def fx_rate(from_currency: str, to_currency: str) -> Decimal | None:
+    """Units of ``to_currency`` per unit of ``from_currency`` at the reference rates (None: unknown)."""
+    if from_currency == to_currency:
+        return Decimal("1")
+    a, b = EUR_RATES.get(from_currency), EUR_RATES.get(to_currency)
+    if a is None or b is None:
+        return None
+    return (b / a).quantize(Decimal("0.0001"))
+
+
 class UnitCosts:
     """Manufacturing cost per (marketplace, SKU): the seller's, else Amazon's own full-loss payments."""
 
@@ -79,16 +115,54 @@ class UnitCosts:
             (p.marketplace_id, p.sku): p.unit_cost for p in products if p.unit_cost is not None
         }
         paid: dict[tuple[str, str], Counter[Decimal]] = defaultdict(Counter)
+        self.currency_of: dict[tuple[str, str], str] = {}
         for r in reimbursements:
             if r.reason in COST_VALUED_REASONS and not r.is_reversal and r.amount_per_unit:
                 paid[(r.marketplace_id, r.sku)][r.amount_per_unit.quantize(Decimal("0.01"))] += 1
+                self.currency_of.setdefault((r.marketplace_id, r.sku), r.currency)
         self.history = {k: max(c) for k, c in paid.items()}
+        self.by_sku: dict[str, list[str]] = defaultdict(list)
+        for mkt, sku in sorted(self.history):
+            self.by_sku[sku].append(mkt)
+
+    def other_marketplace(self, marketplace_id: str, sku: str) -> tuple[Decimal, str] | None:
+        """(value in this marketplace's currency, label) from Amazon's payments in another marketplace:
+        a marketplace of the same currency first, else the highest converted value."""
+        to_currency = marketplace_currency(marketplace_id)
+        best: tuple[int, Decimal, str] | None = None
+        for mkt in self.by_sku.get(sku, ()):
+            if mkt == marketplace_id or not to_currency:
+                continue
+            paid = self.history[(mkt, sku)]
+            from_currency = self.currency_of.get((mkt, sku)) or marketplace_currency(mkt)
+            rate = fx_rate(from_currency, to_currency)
+            if rate is None:
+                continue
+            value = (paid * rate).quantize(Decimal("0.01"))
+            label = f"Amazon paid {paid} {from_currency} per unit in marketplace {mkt}"
+            if from_currency != to_currency:
+                label += f"; converted from {from_currency} at {rate}"
+            candidate = (1 if from_currency == to_currency else 0, value, label)
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+        return None if best is None else (best[1], best[2])
 
     def cost(self, marketplace_id: str, sku: str) -> tuple[Decimal | None, str]:
-        """(unit cost, its source): ``seller_cost``, ``reimbursement_history`` or ``unknown``."""
+        """(unit cost, its source): ``seller_cost``, ``reimbursement_history``,
+        ``amazon_paid_other_marketplace`` or ``unknown``."""
         key = (marketplace_id, sku)
         if key in self.seller:
             return self.seller[key].quantize(Decimal("0.01")), "seller_cost"
         if key in self.history:
             return self.history[key], "reimbursement_history"
+        other = self.other_marketplace(marketplace_id, sku)
+        if other is not None:
+            return other[0], "amazon_paid_other_marketplace"
         return None, "unknown"
+
+    def label(self, marketplace_id: str, sku: str) -> str:
+        """How a value from another marketplace was obtained ("" when it was not)."""
+        if (marketplace_id, sku) in self.seller or (marketplace_id, sku) in self.history:
+            return ""
+        other = self.other_marketplace(marketplace_id, sku)
+        return "" if other is None else other[1]

@@ -39,6 +39,10 @@ class RefundedItem:
         return sum(r.quantity_total for r in self.reimbursements)
 
     @property
+    def reimbursement_ids(self) -> list[str]:
+        return sorted({r.reimbursement_id for r in self.reimbursements})
+
+    @property
     def refund_date(self) -> datetime:
         """The window counts from the refund (the latest one, when the item was refunded twice)."""
         return max(r.posted_date for r in self.refunds)

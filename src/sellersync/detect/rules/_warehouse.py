@@ -45,7 +45,9 @@ def warehouse_rule(
         a = by_id[int(str(inc.key))]
         identity = (a.fnsku, a.reference_id or f"row:{a.id}", a.event_date.isoformat())
         if inc.remaining <= 0:
-            result.settled[claim_key(claim_type, a.marketplace_id, *identity)] = inc.settled_by
+            result.settle(
+                claim_key(claim_type, a.marketplace_id, *identity), inc.settled_by, settled_evidence(inc)[0]
+            )
             continue
         product = ctx.product(a.marketplace_id, a.sku, a.fnsku)
         cost, source = ctx.costs.cost(a.marketplace_id, a.sku or product.sku)

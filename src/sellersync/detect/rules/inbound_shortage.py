@@ -61,7 +61,8 @@ def detect(ctx: RuleContext) -> RuleResult:
         item, received, when, ledger = by_key[int(str(inc.key))]
         identity = (item.shipment_id, item.sku)
         if inc.remaining <= 0:
-            result.settled[claim_key(INBOUND_SHORTAGE, item.marketplace_id, *identity)] = inc.settled_by
+            key = claim_key(INBOUND_SHORTAGE, item.marketplace_id, *identity)
+            result.settle(key, inc.settled_by, settled_evidence(inc)[0])
             continue
         product = ctx.product(item.marketplace_id, item.sku, item.fnsku)
         cost, source = ctx.costs.cost(item.marketplace_id, item.sku)

@@ -19,7 +19,8 @@ def detect(ctx: RuleContext) -> RuleResult:
         if missing <= 0:
             continue
         if item.never_returned <= 0:
-            result.settled[claim_key(REFUND_WITHOUT_RETURN, item.marketplace_id, *identity)] = "reimbursed"
+            key = claim_key(REFUND_WITHOUT_RETURN, item.marketplace_id, *identity)
+            result.settle(key, "reimbursed", item.reimbursement_ids)
             continue
         sale = item.sale
         finding = ctx.finding(

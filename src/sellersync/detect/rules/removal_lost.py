@@ -42,7 +42,9 @@ def detect(ctx: RuleContext) -> RuleResult:
         r, when, ledger = by_key[int(str(inc.key))]
         identity = (r.order_id, r.sku)
         if inc.remaining <= 0:
-            result.settled[claim_key(REMOVAL_LOST, r.marketplace_id, *identity)] = inc.settled_by
+            result.settle(
+                claim_key(REMOVAL_LOST, r.marketplace_id, *identity), inc.settled_by, settled_evidence(inc)[0]
+            )
             continue
         cost, source = ctx.costs.cost(r.marketplace_id, r.sku)
         rb_ids, rb_rows, _ = settled_evidence(inc)

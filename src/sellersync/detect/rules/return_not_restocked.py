@@ -29,7 +29,8 @@ def detect(ctx: RuleContext) -> RuleResult:
             credit -= used
             missing -= used
             if missing <= 0:
-                result.settled[claim_key(RETURN_NOT_RESTOCKED, item.marketplace_id, *identity)] = "reimbursed"
+                key = claim_key(RETURN_NOT_RESTOCKED, item.marketplace_id, *identity)
+                result.settle(key, "reimbursed", item.reimbursement_ids)
                 continue
             evidence = item.evidence()
             rows = evidence["rows"]

@@ -21,7 +21,7 @@ from sellersync.store.models.canonical import (
     Settlement,
     SettlementLine,
 )
-from sellersync.store.models.claims import Claim
+from sellersync.store.models.claims import Claim, ClaimEvent
 from sellersync.store.models.detection import DetectionRun, SellerProduct
 from sellersync.store.models.sync import (
     ACTIVE_STATUSES,
@@ -40,6 +40,7 @@ __all__ = [
     "ApiToken",
     "CanonicalRow",
     "Claim",
+    "ClaimEvent",
     "CustomerReturn",
     "DetectionRun",
     "FbaShipment",
