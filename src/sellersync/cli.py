@@ -23,8 +23,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 connections_app = typer.Typer(help="Amazon connections.", no_args_is_help=True)
+costs_app = typer.Typer(help="Unit costs of the seller's products.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(connections_app, name="connections")
+app.add_typer(costs_app, name="costs")
 console = Console()
 
 
@@ -346,3 +348,41 @@ def detect_command(
 
 if __name__ == "__main__":
     app()
+
+
+@costs_app.command("import")
+def costs_import_command(
+    file: Annotated[str, typer.Argument(help="CSV with a header: sku,cost,currency[,marketplace]")],
+    connection: Annotated[int, typer.Option("--connection", help="Connection id.")],
+) -> None:
+    """Import unit costs from a CSV and re-value the claims they price (no detection run needed)."""
+    from pathlib import Path
+
+    from sellersync.claims.costs import import_costs, parse_costs_csv
+    from sellersync.runtime import build_runtime
+    from sellersync.store import migrate
+    from sellersync.store.models import AmazonConnection
+
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        console.print(f"[red]cannot read {file}: {exc}[/red]")
+        raise typer.Exit(1) from None
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    rt = build_runtime(settings)
+    try:
+        with rt.uow() as s:
+            if s.get(AmazonConnection, connection) is None:
+                console.print(f"[red]connection {connection} not found[/red]")
+                raise typer.Exit(1)
+            imported, revalued, errors = import_costs(s, connection, parse_costs_csv(text))
+    finally:
+        rt.close()
+    for e in errors:
+        console.print(f"[yellow]line {e['line']}: {e['reason']}[/yellow]")
+    console.print(
+        f"imported {imported} unit costs; re-valued {revalued} claims; {len(errors)} lines with errors"
+    )
+    if errors and not imported:
+        raise typer.Exit(1)

@@ -1,16 +1,19 @@
-"""The claims API: run detection, list and read claims with their evidence, export them for filing.
+"""The claims API: run detection, list and work claims, read their evidence and case text, export them.
 
 - ``POST /api/claims/detect`` runs detection **synchronously** for a connection of the caller's workspace
   (detection is set-based and takes well under a second for a typical seller; seconds for a large one)
   and answers 200 with the run's result. The detection chained after each sync uses the same function.
-- ``GET /api/claims`` pages claims (filters: type, status, window, sku, marketplace, connection) with
-  totals by type, status and window over the filtered set.
-- ``GET /api/claims/{id}`` one claim with its evidence rows read from the canonical tables.
+- ``GET /api/claims`` pages claims (filters, sort) with totals over the whole filtered set.
+- ``GET /api/claims/timeline`` money per month of the claims' event dates.
+- ``GET /api/claims/{id}`` one claim with its evidence rows, case text and status history.
+- ``PATCH /api/claims/{id}`` a person's status change (filed with a case id, denied, dismissed, reopened).
 - ``GET /api/claims/export?format=csv`` every claim of the filter as CSV (``format=parquet``: Parquet).
 - ``GET /api/claims/runs`` / ``GET /api/claims/runs/{id}`` detection job records.
-- ``GET``/``PUT /api/claims/products`` the seller's unit costs and dimensions used for valuation.
+- ``GET``/``PUT /api/claims/products`` the seller's unit costs and dimensions used for valuation;
+  ``POST /api/claims/costs/import`` unit costs from CSV. Both re-value the claims they price at once.
 
-Every query is scoped to the caller's workspace: another workspace's claim or run is a 404.
+The query and lifecycle logic lives in ``sellersync.claims``; this module parses and shapes. Every query
+is scoped to the caller's workspace: another workspace's claim or run is a 404 (docs/api.md, "Claims").
 """
 
 from __future__ import annotations
@@ -18,75 +21,34 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sellersync.api.deps import CurrentCaller, DbSession, RuntimeDep
+from sellersync.api.deps import Caller, CurrentCaller, DbSession, RuntimeDep
 from sellersync.api.errors import ApiError, not_found
-from sellersync.api.routes.data import MAX_INT4, MAX_OFFSET, Text, row_view
+from sellersync.api.routes.data import MAX_INT4, MAX_OFFSET, Text
 from sellersync.api.routes.data import _json as to_json
-from sellersync.detect.policy import CLAIM_TYPES, WINDOW_STATUSES
+from sellersync.claims import service
+from sellersync.claims.costs import import_costs, parse_costs_csv, revalue
+from sellersync.detect.kinds import ClaimType, ShownStatus, WindowStatus, shown_status
+from sellersync.detect.lifecycle import InvalidTransition
 from sellersync.detect.products import seller_products, upsert_seller_products
 from sellersync.detect.service import DetectionFailed, latest_sync_id, run_detection
-from sellersync.store.models import (
-    AmazonConnection,
-    CanonicalRow,
-    Claim,
-    CustomerReturn,
-    DetectionRun,
-    FbaShipment,
-    FinancialEvent,
-    InboundShipment,
-    InboundShipmentItem,
-    LedgerEvent,
-    Reimbursement,
-    RemovalOrder,
-    RemovalShipment,
-)
+from sellersync.store.models import AmazonConnection, Claim, ClaimEvent, DetectionRun, User
 
 router = APIRouter(prefix="/api/claims", tags=["claims"])
 
 MAX_LIMIT = 500
-CLAIM_STATUSES = ("open", "reimbursed", "resolved", "dismissed")
-ClaimType = Literal[
-    "lost_in_warehouse",
-    "damaged_in_warehouse",
-    "refund_without_return",
-    "return_not_restocked",
-    "inbound_shortage",
-    "removal_lost",
-    "fee_overcharge",
-    "under_reimbursement",
-]
-ClaimStatus = Literal["open", "reimbursed", "resolved", "dismissed"]
-WindowStatus = Literal["not_yet_eligible", "open", "expired"]
-assert set(ClaimType.__args__) == set(CLAIM_TYPES)  # type: ignore[attr-defined]
-assert set(WindowStatus.__args__) == set(WINDOW_STATUSES)  # type: ignore[attr-defined]
-
-#: evidence table name -> canonical model (``evidence["rows"]`` names rows by table and id)
-EVIDENCE_TABLES: dict[str, type[CanonicalRow]] = {
-    m.__tablename__: m
-    for m in (
-        LedgerEvent,
-        Reimbursement,
-        FinancialEvent,
-        CustomerReturn,
-        FbaShipment,
-        InboundShipment,
-        InboundShipmentItem,
-        RemovalOrder,
-        RemovalShipment,
-    )
-}
+MAX_CSV_BYTES = 5_000_000
+Sort = Literal["deadline", "-deadline", "amount", "-amount", "discovered", "-discovered"]
 EXPORT_COLUMNS = (
     "claim_id",
     "type",
@@ -98,6 +60,7 @@ EXPORT_COLUMNS = (
     "quantity",
     "amount",
     "currency",
+    "needs_cost",
     "event_date",
     "window_status",
     "window_opens",
@@ -106,8 +69,28 @@ EXPORT_COLUMNS = (
     "reference",
     "unit_value",
     "valuation",
+    "case_id",
+    "amount_received",
+    "case_subject",
+    "case_text",
     "claim_key",
 )
+#: evidence valuation source -> the API's valuation method
+VALUATION_METHODS = {
+    "seller_cost": "seller_cost",
+    "reimbursement_history": "amazon_paid",
+    "amazon_paid_other_marketplace": "amazon_paid_other_marketplace",
+    "sale_price_less_fees": "sale_price_less_fees",
+    "unknown": "unknown",
+}
+VALUATION_LABELS = {
+    "seller_cost": "your unit cost",
+    "amazon_paid": "what Amazon paid for this SKU before",
+    "amazon_paid_other_marketplace": "what Amazon paid for this SKU in another marketplace",
+    "sale_price_less_fees": "the sale price less fees",
+    "fee_difference": "the fee charged minus the fee due",
+    "unknown": "unit cost unknown: enter it to value this claim",
+}
 
 
 # ---------------------------------------------------------------- views
@@ -117,31 +100,78 @@ def _day(value: Any) -> str | None:
     return value.date().isoformat() if value is not None else None
 
 
-def claim_view(c: Claim, *, evidence: bool = True) -> dict[str, Any]:
-    out: dict[str, Any] = {
+def _amount(value: Decimal | None) -> str | None:
+    return None if value is None else f"{Decimal(value).quantize(Decimal('0.01'))}"
+
+
+def valuation_view(c: Claim) -> dict[str, Any]:
+    ev = c.evidence or {}
+    if c.type == ClaimType.FEE_OVERCHARGE:
+        method, unit = "fee_difference", None
+        if ev.get("chargedFeePerUnit") and ev.get("expectedFeePerUnit"):
+            unit = f"{Decimal(ev['chargedFeePerUnit']) - Decimal(ev['expectedFeePerUnit'])}"
+    else:
+        method = VALUATION_METHODS.get(str(ev.get("valuation") or "unknown"), str(ev.get("valuation")))
+        unit = ev.get("unitValue")
+    if c.needs_cost:
+        method, unit = "unknown", None
+    label = VALUATION_LABELS.get(method, method)
+    if ev.get("valuationLabel") and not c.needs_cost:
+        label = f"{label}: {ev['valuationLabel']}"
+    return {"method": method, "unitValue": unit, "currency": c.currency, "label": label}
+
+
+def claim_view(c: Claim) -> dict[str, Any]:
+    status = shown_status(c.status, c.window_status)
+    return {
         "id": c.id,
         "claimKey": c.claim_key,
         "connectionId": c.connection_id,
         "type": c.type,
-        "status": c.status,
+        "status": status,
         "marketplaceId": c.marketplace_id,
         "sku": c.sku,
         "fnsku": c.fnsku,
         "asin": c.asin,
         "quantity": c.quantity,
-        "amount": to_json(Decimal(c.amount)),
+        "units": c.quantity,
+        "amount": None if c.needs_cost else _amount(c.amount),
+        "needsCost": bool(c.needs_cost or c.amount is None),
         "currency": c.currency,
+        "valuation": valuation_view(c),
         "eventDate": _day(c.event_date),
         "window": {"status": c.window_status, "opens": _day(c.window_opens), "deadline": _day(c.deadline)},
         "discoveredAt": to_json(c.discovered_at),
         "updatedAt": to_json(c.updated_at),
         "resolvedAt": to_json(c.resolved_at) if c.resolved_at else None,
+        "filing": (
+            {"caseId": c.case_id, "filedAt": to_json(c.filed_at), "filedBy": c.filed_by}
+            if c.case_id
+            else None
+        ),
+        "resolution": (
+            {"reason": c.status_note, "at": to_json(c.status_at), "by": c.status_by}
+            if status in (ShownStatus.DENIED, ShownStatus.DISMISSED)
+            else None
+        ),
+        "reimbursed": (
+            {
+                "amountReceived": _amount(c.amount_received),
+                "currency": c.currency,
+                "amountClaimed": _amount(c.amount_claimed if c.amount_claimed is not None else c.amount),
+                "complete": bool(c.received_complete),
+                "reimbursementIds": list(c.received_ids or []),
+            }
+            if c.amount_received is not None
+            else None
+        ),
         "syncId": c.sync_id,
         "detectionRunId": c.detection_run_id,
     }
-    if evidence:
-        out["evidence"] = c.evidence
-    return out
+
+
+def event_view(e: ClaimEvent) -> dict[str, Any]:
+    return {"at": to_json(e.at), "by": e.by, "from": e.from_status, "to": e.to_status, "note": e.note}
 
 
 def run_view(r: DetectionRun) -> dict[str, Any]:
@@ -181,9 +211,6 @@ def _reference(evidence: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-# ---------------------------------------------------------------- scoping and filters
-
-
 def _check_connection(s: Session, workspace_id: int, connection_id: int | None) -> None:
     if connection_id is None:
         return
@@ -196,74 +223,44 @@ def _check_connection(s: Session, workspace_id: int, connection_id: int | None) 
         raise not_found("connection")
 
 
-def _filters(
-    workspace_id: int,
-    type_: str | None,
-    status: str | None,
-    window: str | None,
-    sku: str | None,
-    marketplace_id: str | None,
-    connection_id: int | None,
-) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = [Claim.workspace_id == workspace_id]
-    for col, value in (
-        (Claim.type, type_),
-        (Claim.status, status),
-        (Claim.window_status, window),
-        (Claim.sku, sku),
-        (Claim.marketplace_id, marketplace_id),
-    ):
-        if value:
-            conds.append(col == value)
-    if connection_id is not None:
-        conds.append(Claim.connection_id == connection_id)
-    return conds
-
-
-def _totals(s: Session, where: ColumnElement[bool], column: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    rows = s.execute(
-        select(column, Claim.currency, func.count(), func.sum(Claim.amount))
-        .where(where)
-        .group_by(column, Claim.currency)
-        .order_by(column, Claim.currency)
-    )
-    for key, currency, count, amount in rows:
-        entry = out.setdefault(key, {"count": 0, "amount": {}})
-        entry["count"] += count
-        entry["amount"][currency] = to_json(Decimal(amount or 0).quantize(Decimal("0.01")))
-    return out
-
-
 class Filters:
-    """The query parameters shared by the list and the export."""
+    """The query parameters shared by the list, the totals, the timeline and the export."""
 
     def __init__(
         self,
         type: Annotated[ClaimType | None, Query(description="Claim type.")] = None,
         status: Annotated[
-            ClaimStatus | None, Query(description="open | reimbursed | resolved | dismissed")
+            ShownStatus | None,
+            Query(
+                description="open, filed, reimbursed, denied, dismissed, expired (open, past its deadline)"
+            ),
         ] = None,
         window: Annotated[WindowStatus | None, Query(description="not_yet_eligible | open | expired")] = None,
-        sku: Annotated[Text | None, Query(max_length=200)] = None,
+        sku: Annotated[Text | None, Query(max_length=200, description="The SKU or the FNSKU.")] = None,
         marketplace_id: Annotated[Text | None, Query(alias="marketplaceId", max_length=200)] = None,
+        marketplace: Annotated[
+            Text | None, Query(max_length=200, description="Same as marketplaceId.")
+        ] = None,
+        q: Annotated[
+            Text | None, Query(max_length=200, description="Free text over SKU, FNSKU, ASIN, type, case id.")
+        ] = None,
+        needs_cost: Annotated[bool | None, Query(alias="needsCost")] = None,
         connection_id: Annotated[int | None, Query(alias="connectionId", ge=1, le=MAX_INT4)] = None,
     ) -> None:
-        self.type, self.status, self.window = type, status, window
-        self.sku, self.marketplace_id, self.connection_id = sku or None, marketplace_id or None, connection_id
-
-    def where(self, s: Session, workspace_id: int) -> ColumnElement[bool]:
-        _check_connection(s, workspace_id, self.connection_id)
-        conds = _filters(
-            workspace_id,
-            self.type,
-            self.status,
-            self.window,
-            self.sku,
-            self.marketplace_id,
-            self.connection_id,
+        self.values = dict(
+            type=type,
+            status=status,
+            window=window,
+            sku=sku or None,
+            marketplace_id=marketplace_id or marketplace or None,
+            q=q or None,
+            needs_cost=needs_cost,
+            connection_id=connection_id,
         )
-        return and_(*conds)
+
+    def of(self, s: Session, workspace_id: int) -> service.ClaimFilter:
+        _check_connection(s, workspace_id, self.values["connection_id"])  # type: ignore[arg-type]
+        return service.ClaimFilter(workspace_id=workspace_id, **self.values)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- detection
@@ -417,30 +414,31 @@ def get_products(
 
 @router.put("/products")
 def put_products(caller: CurrentCaller, runtime: RuntimeDep, body: ProductsIn) -> dict[str, Any]:
-    """Insert or update products by (marketplace, SKU); omitted fields keep their stored value."""
+    """Insert or update products by (marketplace, SKU); omitted fields keep their stored value.
+    The claims a new unit cost prices are re-valued at once (``revalued``: how many changed)."""
     with runtime.uow() as s:
         conn = _connection_of(s, caller.workspace_id, body.connectionId)
         caller.require_write("change product costs")
-        n = upsert_seller_products(
-            s,
-            conn,
-            (
-                {
-                    "marketplace_id": p.marketplaceId,
-                    "sku": p.sku,
-                    "fnsku": p.fnsku,
-                    "asin": p.asin,
-                    "unit_cost": p.unitCost,
-                    "currency": p.currency.upper() if p.currency else None,
-                    "length_in": p.lengthIn,
-                    "width_in": p.widthIn,
-                    "height_in": p.heightIn,
-                    "weight_lb": p.weightLb,
-                }
-                for p in body.products
-            ),
+        rows = [
+            {
+                "marketplace_id": p.marketplaceId,
+                "sku": p.sku,
+                "fnsku": p.fnsku,
+                "asin": p.asin,
+                "unit_cost": p.unitCost,
+                "currency": p.currency.upper() if p.currency else None,
+                "length_in": p.lengthIn,
+                "width_in": p.widthIn,
+                "height_in": p.heightIn,
+                "weight_lb": p.weightLb,
+            }
+            for p in body.products
+        ]
+        n = upsert_seller_products(s, conn, rows)
+        revalued = revalue(
+            s, conn, {(str(r["marketplace_id"]), str(r["sku"])) for r in rows if r["unit_cost"] is not None}
         )
-    return {"connectionId": conn, "received": n}
+    return {"connectionId": conn, "received": n, "revalued": revalued}
 
 
 # ---------------------------------------------------------------- claims
@@ -451,65 +449,64 @@ def list_claims(
     caller: CurrentCaller,
     s: DbSession,
     filters: Annotated[Filters, Depends()],
+    sort: Annotated[
+        Sort,
+        Query(description="deadline (soonest first; default), amount, discovered; - for descending"),
+    ] = "deadline",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
-    """A page of the workspace's claims (newest event first) and totals over the whole filtered set."""
-    where = filters.where(s, caller.workspace_id)
-    total = s.scalar(select(func.count()).select_from(Claim).where(where)) or 0
-    rows = s.scalars(
-        select(Claim)
-        .where(where)
-        .order_by(Claim.event_date.desc(), Claim.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    items = [claim_view(c) for c in rows]
-    recoverable: dict[str, Decimal] = defaultdict(Decimal)
-    for currency, amount in s.execute(
-        select(Claim.currency, func.sum(Claim.amount))
-        .where(where, Claim.status == "open", Claim.window_status != "expired")
-        .group_by(Claim.currency)
-    ):
-        recoverable[currency] += Decimal(amount or 0)
-    following = offset + len(items)
+    """A page of the workspace's claims and totals over the whole filtered set."""
+    f = filters.of(s, caller.workspace_id)
+    claims, total = service.list_claims(s, f, sort=sort, limit=limit, offset=offset)
+    following = offset + len(claims)
     return {
-        "items": items,
+        "items": [claim_view(c) for c in claims],
         "total": total,
         "limit": limit,
         "offset": offset,
-        "nextOffset": following if following < total and items else None,
-        "totals": {
-            "byType": _totals(s, where, Claim.type),
-            "byStatus": _totals(s, where, Claim.status),
-            "byWindow": _totals(s, where, Claim.window_status),
-            "recoverable": {c: to_json(a.quantize(Decimal("0.01"))) for c, a in sorted(recoverable.items())},
-        },
+        "nextOffset": following if following < total and claims else None,
+        "totals": service.totals(s, f),
     }
 
 
-def _export_rows(claims: Sequence[Claim]) -> Iterator[list[Any]]:
+@router.get("/timeline")
+def claims_timeline(
+    caller: CurrentCaller, s: DbSession, filters: Annotated[Filters, Depends()]
+) -> dict[str, Any]:
+    """Recoverable, filed and recovered money per month of the claims' event dates, and by type."""
+    return {"months": service.timeline(s, filters.of(s, caller.workspace_id))}
+
+
+def _export_rows(s: Session, claims: Sequence[Claim]) -> Iterator[list[Any]]:
     for c in claims:
         ev = c.evidence or {}
+        text = service.claim_case_text(c, service.evidence_rows(s, c))
+        view = claim_view(c)
         yield [
             c.id,
             c.type,
-            c.status,
+            view["status"],
             c.marketplace_id,
             c.sku,
             c.fnsku,
             c.asin,
             c.quantity,
-            to_json(Decimal(c.amount)),
+            view["amount"] or "",
             c.currency,
+            "true" if view["needsCost"] else "false",
             _day(c.event_date),
             c.window_status,
             _day(c.window_opens),
             _day(c.deadline),
             to_json(c.discovered_at),
             _reference(ev),
-            ev.get("unitValue") or "",
-            ev.get("valuation") or "",
+            view["valuation"]["unitValue"] or "",
+            view["valuation"]["method"],
+            c.case_id,
+            _amount(c.amount_received) or "",
+            text.subject,
+            text.body,
             c.claim_key,
         ]
 
@@ -521,14 +518,13 @@ def export_claims(
     filters: Annotated[Filters, Depends()],
     format: Annotated[Literal["csv", "parquet"], Query(description="csv or parquet")] = "csv",
 ) -> Response:
-    """Every claim of the filter, one row each, with the identifiers a Seller Central case asks for."""
-    where = filters.where(s, caller.workspace_id)
-    claims = list(s.scalars(select(Claim).where(where).order_by(Claim.type, Claim.event_date, Claim.id)))
+    """Every claim of the filter, one row each, with the identifiers and the case text to file it."""
+    claims = service.claims_for_export(s, filters.of(s, caller.workspace_id))
+    rows = list(_export_rows(s, claims))
     if format == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        rows = list(_export_rows(claims))
         table = pa.table({col: [r[i] for r in rows] for i, col in enumerate(EXPORT_COLUMNS)})
         buf = io.BytesIO()
         pq.write_table(table, buf)
@@ -542,7 +538,7 @@ def export_claims(
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(EXPORT_COLUMNS)
-        for row in _export_rows(claims):
+        for row in rows:
             writer.writerow(row)
             if out.tell() > 64_000:
                 yield out.getvalue()
@@ -557,27 +553,85 @@ def export_claims(
     )
 
 
-@router.get("/{claim_id}")
-def get_claim(claim_id: str, caller: CurrentCaller, s: DbSession) -> dict[str, Any]:
-    """One claim with the canonical rows its evidence names (read now from the store)."""
+@router.post("/costs/import")
+async def import_unit_costs(
+    request: Request,
+    caller: CurrentCaller,
+    runtime: RuntimeDep,
+    connection_id: Annotated[int | None, Query(alias="connectionId", ge=1, le=MAX_INT4)] = None,
+) -> dict[str, Any]:
+    """Unit costs from a CSV body (``sku,cost,currency[,marketplace]``); re-values the claims they price.
+    A bad line is reported in ``errors`` with its line number; the good lines are imported."""
+    raw = await request.body()
+    if len(raw) > MAX_CSV_BYTES:
+        raise ApiError(413, "payload_too_large", f"a cost CSV may have at most {MAX_CSV_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "validation_error", "the CSV must be UTF-8 text") from None
+    parsed = parse_costs_csv(text)
+    with runtime.uow() as s:
+        conn = _connection_of(s, caller.workspace_id, connection_id)
+        caller.require_write("import product costs")
+        imported, revalued, errors = import_costs(s, conn, parsed)
+    return {"connectionId": conn, "imported": imported, "revalued": revalued, "errors": errors}
+
+
+def _claim_of(s: Session, caller: Caller, claim_id: str) -> Claim:
     if not claim_id.isdigit() or len(claim_id) > 10 or int(claim_id) > MAX_INT4:
         raise not_found("claim")
-    claim = s.get(Claim, int(claim_id))
-    if claim is None or claim.workspace_id != caller.workspace_id:
+    claim = service.find_claim(s, caller.workspace_id, int(claim_id))
+    if claim is None:
         raise not_found("claim")
+    return claim
+
+
+def detail_view(s: Session, claim: Claim, lang: str | None) -> dict[str, Any]:
     view = claim_view(claim)
-    rows_of: dict[str, list[dict[str, Any]]] = {}
-    named = (claim.evidence or {}).get("rows") or {}
-    for table, ids in sorted(named.items()):
-        model = EVIDENCE_TABLES.get(table)
-        if model is None or not isinstance(ids, list):
-            continue
-        wanted = [i for i in ids if isinstance(i, int)]
-        found = s.scalars(
-            select(model)
-            .where(model.connection_id == claim.connection_id, model.id.in_(wanted))
-            .order_by(model.id)
-        )
-        rows_of[table] = [row_view(r) for r in found]
-    view["evidenceRows"] = rows_of
+    rows = service.evidence_rows(s, claim)
+    view["evidence"] = claim.evidence
+    view["evidenceRows"] = rows
+    view["caseText"] = service.claim_case_text(claim, rows, lang).as_json()
+    view["history"] = [event_view(e) for e in service.history(s, claim)]
     return view
+
+
+@router.get("/{claim_id}")
+def get_claim(
+    claim_id: str,
+    caller: CurrentCaller,
+    s: DbSession,
+    lang: Annotated[
+        Literal["en", "de"] | None, Query(description="Case text language (default: by marketplace).")
+    ] = None,
+) -> dict[str, Any]:
+    """One claim with its evidence rows (read now from the store), case text and status history."""
+    return detail_view(s, _claim_of(s, caller, claim_id), lang)
+
+
+def _who(s: Session, caller: Caller) -> str:
+    if caller.user_id is None:
+        return "api-key"
+    user = s.get(User, caller.user_id)
+    return user.email if user is not None else f"user {caller.user_id}"
+
+
+@router.patch("/{claim_id}")
+def change_claim(
+    claim_id: str,
+    caller: CurrentCaller,
+    runtime: RuntimeDep,
+    body: Annotated[dict[str, Any], Body()],
+) -> dict[str, Any]:
+    """A person's status change: ``{"status":"filed","caseId":…}``, ``denied``/``dismissed`` with a
+    ``reason``, or ``open`` to reopen. 400 ``invalid_transition`` / ``validation_error``; 403 read-only."""
+    with runtime.uow() as s:
+        claim = _claim_of(s, caller, claim_id)
+        caller.require_write("change a claim")
+        try:
+            service.change(s, claim, body, by=_who(s, caller))
+        except InvalidTransition as exc:
+            raise ApiError(400, "invalid_transition", str(exc), detail=str(exc)) from None
+        except service.ValidationFailed as exc:
+            raise ApiError(400, "validation_error", str(exc), detail=str(exc)) from None
+        return detail_view(s, claim, None)
