@@ -233,10 +233,12 @@ _EN: dict[str, tuple[str, str]] = {
         "reimbursed; {quantity} unit(s) were never returned to the fulfillment center.",
     ),
     ClaimType.RETURN_NOT_RESTOCKED: (
-        "Reimbursement request: order {orderId}, return {lpn} not restocked ({quantity} unit(s) of {sku})",
+        "Reimbursement request: order {orderId}, return {licensePlateNumber} not restocked "
+        "({quantity} unit(s) of {sku})",
         "Order {orderId}: the customer was refunded on {refundDates} and returned {quantityInReturn} "
-        "unit(s) of MSKU {sku} / FNSKU {fnsku} on {returnDate} (license plate number {lpn}, disposition "
-        "{returnDisposition}). The inventory ledger shows {quantityRestocked} unit(s) of this return "
+        "unit(s) of MSKU {sku} / FNSKU {fnsku} on {returnDate} (license plate number "
+        "{licensePlateNumber}, disposition {returnDisposition}). The inventory ledger shows "
+        "{quantityRestocked} unit(s) of this return "
         "received into inventory; {quantity} unit(s) were neither restocked nor reimbursed.",
     ),
     ClaimType.INBOUND_SHORTAGE: (
@@ -290,11 +292,11 @@ _DE: dict[str, tuple[str, str]] = {
         "Logistikzentrum an.",
     ),
     ClaimType.RETURN_NOT_RESTOCKED: (
-        "Erstattungsantrag: Bestellung {orderId}, Rücksendung {lpn} nicht eingelagert ({quantity} "
-        "Einheit(en) von {sku})",
+        "Erstattungsantrag: Bestellung {orderId}, Rücksendung {licensePlateNumber} nicht eingelagert "
+        "({quantity} Einheit(en) von {sku})",
         "Bestellung {orderId}: Dem Kunden wurde am {refundDates} erstattet; er sandte am {returnDate} "
-        "{quantityInReturn} Einheit(en) von MSKU {sku} / FNSKU {fnsku} zurück (LPN {lpn}, Zustand "
-        "{returnDisposition}). Laut Bestandsbericht wurden {quantityRestocked} Einheit(en) dieser "
+        "{quantityInReturn} Einheit(en) von MSKU {sku} / FNSKU {fnsku} zurück (LPN {licensePlateNumber}, "
+        "Zustand {returnDisposition}). Laut Bestandsbericht wurden {quantityRestocked} Einheit(en) dieser "
         "Rücksendung eingelagert; {quantity} Einheit(en) wurden weder eingelagert noch erstattet.",
     ),
     ClaimType.INBOUND_SHORTAGE: (
