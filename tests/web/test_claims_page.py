@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,9 +26,11 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from sellersync.accounts import service as accounts
+from sellersync.emulator.contract import ReportTable
+from sellersync.emulator.world.formats import REIMBURSEMENTS, Formatter
 from sellersync.runtime import Runtime
 from sellersync.store import migrate
-from tests.support.emulator import RunningEmulator, run_emulator
+from tests.support.emulator import RunningEmulator, run_emulator, seeded_world
 from tests.support.sellersync import API_KEY, connect, free_port, make_runtime, settings_for, spawn_server
 from tests.sync.conftest import WHOLE_WORLD_DAYS
 from tests.web.test_dashboard import PASSWORD, browser, screenshot  # noqa: F401  (the module's browser)
@@ -37,6 +41,53 @@ SYNC_TIMEOUT_S = 240.0
 PHONE: ViewportSize = {"width": 375, "height": 740}
 
 
+class PayingWorld:
+    """The seeded world, plus the reimbursements Amazon approves while the test runs: ``pay`` adds a
+    row to the reimbursements report, so the next sync finds it (the emulator pays)."""
+
+    def __init__(self, world: Any) -> None:
+        self._world = world
+        self._paid: list[tuple[datetime, str, list[str]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._world, name)
+
+    def pay(self, claim: dict[str, Any], reason: str, rid: str) -> None:
+        mkt = next(m for m in self._world.marketplaces if m.marketplace_id == claim["marketplaceId"])
+        f = Formatter(REIMBURSEMENTS, mkt)
+        # dated a little in the past: a sync reads reports up to a few minutes before now (planner)
+        approved = datetime.now(UTC) - timedelta(minutes=10)
+        units = int(claim["units"])
+        per_unit = (Decimal(claim["amount"]) / units).quantize(Decimal("0.01"))
+        row = {
+            "approval-date": f.dt(approved),
+            "reimbursement-id": rid,
+            "reason": reason,
+            "sku": claim["sku"],
+            "fnsku": claim["fnsku"],
+            "asin": claim["asin"] or "",
+            "product-name": claim["sku"],
+            "condition": "New",
+            "currency-unit": mkt.currency,
+            "amount-per-unit": f.amount(per_unit),
+            "amount-total": f.amount(per_unit * units),
+            "quantity-reimbursed-cash": str(units),
+            "quantity-reimbursed-inventory": "0",
+            "quantity-reimbursed-total": str(units),
+        }
+        header = self._world.report_table(REIMBURSEMENTS, [mkt.marketplace_id], approved, approved).header
+        self._paid.append((approved, mkt.marketplace_id, [row.get(h, "") for h in header]))
+
+    def report_table(
+        self, report_type: str, marketplace_ids: Sequence[str], start: datetime, end: datetime
+    ) -> ReportTable:
+        table = self._world.report_table(report_type, marketplace_ids, start, end)
+        if report_type != REIMBURSEMENTS:
+            return table
+        extra = [r for t, m, r in self._paid if m in marketplace_ids and start <= t < end]
+        return ReportTable(table.header, itertools.chain(table.rows, extra), table.charset)
+
+
 @dataclass
 class Served:
     base_url: str
@@ -44,6 +95,7 @@ class Served:
     emu: RunningEmulator
     connection_id: int
     log: Path
+    world: PayingWorld
 
     def client(self) -> httpx.Client:
         return httpx.Client(
@@ -83,7 +135,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("claims-page")
     url = f"sqlite:///{folder / 'sellersync.db'}"
     migrate.upgrade(url)
-    with run_emulator(seed=7, speed=2000.0) as emu:
+    world = PayingWorld(seeded_world(7))
+    with run_emulator(world=world, speed=2000.0) as emu:
         port = free_port()
         settings = settings_for(
             url,
@@ -101,7 +154,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             _, conn = connect(rt, emu)
             log = folder / "server.log"
             with spawn_server(settings, log, port=port, log_level="info") as server:
-                site = Served(server.base_url, rt, emu, conn, log)
+                site = Served(server.base_url, rt, emu, conn, log, world)
                 wait_for_synced(site)
                 yield site
 
@@ -484,3 +537,34 @@ def test_a_claim_deep_link_signed_out_comes_back_after_sign_in(page: Page, serve
     expect(page.locator("#d-body")).to_be_visible()
     page.goto(served.base_url + "/claims/999999")
     expect(page.locator("#d-loading")).to_have_text("This claim was not found in this workspace.")
+
+
+def test_a_filed_claim_becomes_reimbursed_when_a_later_sync_brings_amazons_payment(
+    page: Page, served: Served
+) -> None:
+    sign_in(page, served)
+    open_lost = api(page, "/api/claims?type=lost_in_warehouse&status=open&needsCost=false&limit=500")["items"]
+    assert open_lost, "the seeded world has an open, valued lost-in-warehouse claim"
+    claim = open_lost[0]
+    page.locator(f'#claims-table a[data-claim-id="{claim["id"]}"]').click()
+    page.get_by_label("Seller Central case id").fill("9876543210")
+    page.get_by_role("button", name="Mark filed").click()
+    expect(page.locator("#d-status")).to_have_text("filed")
+
+    # Amazon pays the case: the emulator's reimbursements report has the payment; a later sync
+    served.world.pay(claim, "Lost_Warehouse", "9900000001")
+    wait_for_synced(served)
+
+    paid = api(page, f"/api/claims/{claim['id']}")
+    assert paid["status"] == "reimbursed", paid
+    assert paid["reimbursed"]["complete"] is True and "9900000001" in paid["reimbursed"]["reimbursementIds"]
+    page.reload()
+    expect(page.locator("#d-status")).to_have_text("reimbursed")
+    received = paid["reimbursed"]
+    expect(page.locator("#d-received")).to_have_text(
+        f"{received['currency']} {received['amountReceived']} of {received['amountClaimed']} claimed"
+    )
+    expect(page.locator("#d-history li").last).to_contain_text("filed → reimbursed")
+    expect(page.get_by_role("button", name="Mark filed")).to_be_hidden()
+    assert_list_matches(page, api(page, "/api/claims?limit=50"))
+    screenshot(page, "claim-reimbursed")
