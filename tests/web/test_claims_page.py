@@ -568,3 +568,37 @@ def test_a_filed_claim_becomes_reimbursed_when_a_later_sync_brings_amazons_payme
     expect(page.get_by_role("button", name="Mark filed")).to_be_hidden()
     assert_list_matches(page, api(page, "/api/claims?limit=50"))
     screenshot(page, "claim-reimbursed")
+
+
+def test_claims_pages_over_plain_http(served: Served) -> None:
+    """Signed out, a claims page sends to the sign-in page and remembers only a page of ours."""
+    anonymous = httpx.Client(base_url=served.base_url, timeout=30)
+    assert anonymous.get("/claims", follow_redirects=False).headers["location"] == "/login?next=/claims"
+    assert anonymous.get("/claims/12", follow_redirects=False).headers["location"] == "/login?next=/claims/12"
+    assert anonymous.get("/claims/1%3Cx", follow_redirects=False).headers["location"] == "/login?next=/claims"
+
+    signed_in = httpx.Client(base_url=served.base_url, timeout=30)
+    assert signed_in.post("/api/auth/login", json={"email": OWNER, "password": PASSWORD}).status_code == 200
+    page = signed_in.get("/claims/12", follow_redirects=False)
+    assert page.status_code == 200 and "/static/claims.js" in page.text and "<script>" not in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert signed_in.get("/login?next=/claims/12", follow_redirects=False).headers["location"] == "/claims/12"
+    for elsewhere in ("//evil.example/x", "https://evil.example/", "/claims/../api"):
+        assert (
+            signed_in.get("/login", params={"next": elsewhere}, follow_redirects=False).headers["location"]
+            == "/"
+        )
+    script = signed_in.get("/static/claims.js")
+    assert (
+        script.status_code == 200
+        and "innerHTML" not in script.text
+        and "insertAdjacentHTML" not in script.text
+    )
+
+    docs = httpx.get(served.base_url + "/docs")
+    assert docs.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in docs.text
+    assert not re.search(r"""(src|href)=["']?https?:""", docs.text), (
+        "the docs page loads nothing from elsewhere"
+    )
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert httpx.get(f"{served.base_url}/docs-assets/{asset}").status_code == 200

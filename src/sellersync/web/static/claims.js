@@ -449,7 +449,11 @@
         "and the claim gets its amount (it is left out of the money totals until then).";
       const form = $("d-cost-form");
       form.hidden = !canWrite;
-      if (!form.elements.currency.value) form.elements.currency.value = d.currency || "";
+      if (form.dataset.claimId !== String(d.id)) {
+        form.reset();
+        form.elements.currency.value = d.currency || "";
+        form.dataset.claimId = String(d.id);
+      }
     }
 
     const text = d.caseText || {};
