@@ -477,6 +477,26 @@ def test_money_over_time_charts_show_the_timeline(page: Page, served: Served) ->
     page.locator("#timeline").scroll_into_view_if_needed()
     screenshot(page, "claims-charts")
 
+    # the charts follow the filters
+    kind = max(timeline_types(months), key=lambda t: t[1])[0]
+    page.get_by_label("Type").select_option(kind)
+    filtered = api(page, f"/api/claims/timeline?type={kind}")["months"]
+    assert filtered != months
+    expect(page.locator("#timeline-table tbody tr")).to_have_count(len(filtered))
+    for m in filtered:
+        bar = page.locator(f'#chart-types rect[data-month="{m["month"]}"][data-series="{kind}"]')
+        expect(bar).to_have_attribute("data-amount", (m["byType"].get(kind) or {}).get(currency, "0.00"))
+    expect(page.locator("#chart-types rect[data-series]:not([data-series='" + kind + "'])")).to_have_count(0)
+
+
+def timeline_types(months: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """Claim types of the timeline with the number of months each has money in."""
+    seen: dict[str, int] = {}
+    for m in months:
+        for kind in m.get("byType") or {}:
+            seen[kind] = seen.get(kind, 0) + 1
+    return sorted(seen.items())
+
 
 def test_read_only_user_sees_no_write_controls(page: Page, served: Served) -> None:
     sign_in(page, served, email=READER)

@@ -10,9 +10,11 @@
   const FILTERS = ["type", "status", "window", "marketplace", "sku", "q", "needsCost", "sort"];
   const EVIDENCE_COLUMNS = [
     ["table", "Source"], ["date", "Date"], ["fnsku", "FNSKU"], ["msku", "MSKU"], ["sku", "SKU"],
-    ["asin", "ASIN"], ["referenceId", "Reference id"], ["fulfillmentCenter", "FC"], ["orderId", "Order id"],
-    ["shipmentId", "Shipment id"], ["lpn", "LPN"], ["quantity", "Qty"], ["amount", "Amount"],
-    ["currency", "Currency"], ["reason", "Reason"], ["disposition", "Disposition"],
+    ["asin", "ASIN"], ["eventType", "Event"], ["referenceId", "Reference id"], ["fulfillmentCenter", "FC"],
+    ["orderId", "Order id"], ["orderItemId", "Order item id"], ["shipmentId", "Shipment id"], ["lpn", "LPN"],
+    ["reimbursementId", "Reimbursement id"], ["caseId", "Case id"], ["carrier", "Carrier"],
+    ["trackingNumber", "Tracking number"], ["quantity", "Qty"], ["quantityReceived", "Qty received"],
+    ["amount", "Amount"], ["currency", "Currency"], ["reason", "Reason"], ["disposition", "Disposition"],
   ];
   const SERIES = [
     ["recoverable", "Recoverable", "#1f5fbf"],
@@ -162,8 +164,9 @@
     return c.amount === null || c.amount === undefined ? "–" : `${c.currency} ${c.amount}`;
   }
 
+  // A partial payment leaves the claim open or filed (for what is still owed): say it was partly paid.
   function statusText(c) {
-    if (c.status === "reimbursed" && c.reimbursed && c.reimbursed.complete === false) return "reimbursed (partial)";
+    if (c.reimbursed && c.reimbursed.complete === false) return `${words(c.status)} (partly paid)`;
     return words(c.status);
   }
 
@@ -726,9 +729,14 @@
         { text: text(m.filed), className: "num" }, { text: text(m.recovered), className: "num" }])));
   }
 
+  // the charts follow the list's filters (the timeline takes the same ones; the order does not matter)
   function timelinePath() {
+    const q = filterQuery();
+    q.delete("sort");
     const conn = new URLSearchParams(location.search).get("connectionId");
-    return `/api/claims/timeline${conn ? `?connectionId=${encodeURIComponent(conn)}` : ""}`;
+    if (conn) q.set("connectionId", conn);
+    const s = q.toString();
+    return `/api/claims/timeline${s ? `?${s}` : ""}`;
   }
 
   async function refreshTimeline() {
@@ -754,6 +762,7 @@
       state.offset = 0;
       writeUrl(false);
       refreshList();
+      refreshTimeline();
     }, text ? 300 : 0);
   }
 
@@ -801,6 +810,7 @@
     readUrl();
     showDetail();
     refreshList();
+    refreshTimeline();
   });
   for (const b of document.querySelectorAll("[data-lang]")) {
     b.addEventListener("click", () => {
