@@ -622,3 +622,64 @@ def test_claims_pages_over_plain_http(served: Served) -> None:
     )
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
         assert httpx.get(f"{served.base_url}/docs-assets/{asset}").status_code == 200
+
+
+def test_dismiss_deny_and_reopen_with_their_reasons_in_the_history(page: Page, served: Served) -> None:
+    sign_in(page, served)
+    claim = api(page, "/api/claims?status=open&window=open&sort=-deadline&limit=1")["items"][0]
+    page.goto(f"{served.base_url}/claims/{claim['id']}")
+    expect(page.locator("#d-status")).to_have_text("open")
+
+    page.get_by_label("Reason").fill("sold the units elsewhere")
+    page.get_by_role("button", name="Dismiss").click()
+    expect(page.locator("#notice")).to_have_text("Marked dismissed.")
+    expect(page.locator("#d-status")).to_have_text("dismissed")
+    expect(page.locator("#d-reason")).to_contain_text("sold the units elsewhere")
+    assert api(page, f"/api/claims/{claim['id']}")["resolution"]["reason"] == "sold the units elsewhere"
+    expect(page.get_by_role("button", name="Dismiss")).to_be_hidden()
+
+    page.get_by_role("button", name="Reopen").click()
+    expect(page.locator("#notice")).to_have_text("Reopened.")
+    expect(page.locator("#d-status")).to_have_text("open")
+
+    page.get_by_label("Seller Central case id").fill("555")
+    page.get_by_role("button", name="Mark filed").click()
+    expect(page.locator("#d-status")).to_have_text("filed")
+    page.get_by_label("Reason").fill("Amazon found the units")
+    page.get_by_role("button", name="Amazon denied it").click()
+    expect(page.locator("#d-status")).to_have_text("denied")
+    history = api(page, f"/api/claims/{claim['id']}")["history"]
+    assert [(h["from"], h["to"]) for h in history] == [
+        ("open", "dismissed"),
+        ("dismissed", "open"),
+        ("open", "filed"),
+        ("filed", "denied"),
+    ]
+    expect(page.locator("#d-history li")).to_have_count(len(history))
+    expect(page.locator("#d-history li").last).to_contain_text(f"{OWNER}: filed → denied")
+
+    # a change the API refuses is said in the API's words, and nothing changes
+    refused = page.context.request.patch(
+        f"{served.base_url}/api/claims/{claim['id']}", data={"status": "reimbursed"}
+    )
+    assert refused.status == 400
+    assert api(page, f"/api/claims/{claim['id']}")["status"] == "denied"
+
+
+def test_copy_falls_back_when_the_clipboard_api_is_missing(browser: Browser, served: Served) -> None:  # noqa: F811
+    context = browser.new_context()
+    context.add_init_script(
+        """Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined});
+        document.addEventListener('copy', () => { window.__copied = String(document.getSelection()); });"""
+    )
+    page = context.new_page()
+    try:
+        claim = served.api("/api/claims?limit=1")["items"][0]
+        sign_in(page, served, path=f"/claims/{claim['id']}")
+        text = api(page, f"/api/claims/{claim['id']}")["caseText"]
+        expect(page.locator("#case-subject")).to_have_value(text["subject"])
+        page.get_by_role("button", name="Copy case text").click()
+        expect(page.locator("#copy-state")).to_have_text("Copied.")
+        assert page.evaluate("window.__copied") == f"{text['subject']}\n\n{text['body']}"
+    finally:
+        context.close()
