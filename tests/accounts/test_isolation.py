@@ -36,6 +36,10 @@ PUBLIC = {
     # dashboard pages: without a session "/" redirects to /login (tests/web/test_dashboard.py)
     ("GET", "/"),
     ("GET", "/login"),
+    # the claims page likewise (/login?next=...); it holds no data: its script reads the API, which
+    # answers 404 for another workspace's claim (tests/web/test_claims_page.py)
+    ("GET", "/claims"),
+    ("GET", "/claims/{claim_id}"),
 }
 #: Path parameters that name a thing; a route with one of them is an object endpoint.
 OBJECT_PARAMS = {"sync_id", "key", "token_id", "connection_id", "run_id", "claim_id"}

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -24,7 +25,7 @@ from sellersync.accounts import service as accounts
 from sellersync.api.app import create_app
 from sellersync.emulator.embedded import serve_in_thread
 from sellersync.runtime import Runtime
-from sellersync.store.models import AmazonConnection
+from sellersync.store.models import AmazonConnection, SyncRun
 from tests.conftest import Database
 from tests.support.emulator import RunningEmulator, run_emulator
 from tests.support.sellersync import connect, free_port, make_runtime, settings_for
@@ -187,20 +188,31 @@ def assert_numbers_match_api(page: Page) -> dict[str, Any]:
 
     detection = last["detection"]
     expect(page.locator("#claims-found")).to_have_text(f"{detection['claimsFound']:,}")
-    expect(page.locator("#recoverable li")).to_have_text(
-        [f"{cur} {amount}" for cur, amount in detection["recoverable"].items()]
-    )
 
+    # the detection card and the claims card show one recoverable figure: the claims API's
     claims = api(page, "/api/claims?limit=1")
+    totals = claims["totals"]
+    recoverable = [f"{cur} {amount}" for cur, amount in totals["recoverable"].items()]
+    expect(page.locator("#recoverable li")).to_have_text(recoverable or ["–"])
+    expect(page.locator("#money-recoverable")).to_have_text(" · ".join(recoverable) or "–")
+    for key in ("filed", "recovered", "expired"):
+        expect(page.locator(f"#money-{key}")).to_have_text(
+            " · ".join(f"{c} {a}" for c, a in totals[key].items()) or "–"
+        )
+    nc = totals["needsCost"]
+    expect(page.locator("#money-needs-cost")).to_have_text(
+        f"{nc['count']:,} claims · {nc['units']:,} units" if nc["count"] else "none"
+    )
     expect(page.locator("#claims-total")).to_have_text(f"{claims['total']:,}")
-    by_type = claims["totals"]["byType"]
+    by_type = totals["byType"]
     rows = page.locator("#claims-by-type tbody tr")
     expect(rows).to_have_count(len(by_type))
     for i, (kind, t) in enumerate(by_type.items()):
-        amount = " · ".join(f"{c} {a}" for c, a in t["amount"].items()) or "–"  # no money: a dash
+        amount = " · ".join(f"{c} {a}" for c, a in t["recoverable"].items()) or "–"
         expect(rows.nth(i).locator("td")).to_have_text([kind.replace("_", " "), f"{t['count']:,}", amount])
-    by_window = claims["totals"]["byWindow"]
-    expect(page.locator("#claims-by-window tbody tr")).to_have_count(len(by_window))
+    # by type, recoverable follows the same rule as the total: the rows add up to it
+    for cur, amount in totals["recoverable"].items():
+        assert sum(Decimal(t["recoverable"].get(cur, "0")) for t in by_type.values()) == Decimal(amount)
     expect(page.get_by_role("link", name="Download all claims (CSV)")).to_have_attribute(
         "href", "/api/claims/export?format=csv"
     )
@@ -233,6 +245,9 @@ def test_sign_in_start_sync_live_progress_to_completed(page: Page, site: Site) -
     expect(page.locator("#notice")).to_have_text("Sync started.")
     expect(page.get_by_role("button", name="Cancel")).to_be_enabled()
     wait_completed(page)
+    expect(page.locator("#notice")).to_be_hidden()  # it was about the sync starting: that is over
+    expect(page.locator("#sync-finished-label")).to_have_text("Completed")
+    expect(page.get_by_text("Inventory ledger events")).to_be_visible()
     expect(page.get_by_role("button", name="Start sync")).to_be_enabled()
     expect(page.get_by_role("button", name="Cancel")).to_be_disabled()
 
@@ -365,3 +380,33 @@ def test_read_only_user_sees_everything_but_cannot_act(page: Page, site: Site) -
     for name in ("Start sync", "Cancel", "Connect another Amazon account"):
         expect(page.get_by_role("button", name=name)).to_be_disabled()
     expect(page.get_by_text("can read this workspace but not start syncs")).to_be_visible()
+
+
+def test_a_cancelled_or_failed_sync_is_never_labelled_completed(page: Page, site: Site) -> None:
+    """A cancelled sync reads "Cancelled", a failed one "Failed" (never "Completed"); a failure's
+    exception text stays in the server log."""
+    site.user()
+    site.connect()
+    sign_in(page, site)
+    started = page.context.request.post(site.base_url + "/api/sync/start")
+    assert started.status == 202, started.text()
+    sync_id = started.json()["syncId"]
+    cancelled = page.context.request.post(f"{site.base_url}/api/sync/cancel/{sync_id}")
+    assert cancelled.ok, cancelled.text()
+    expect(page.locator("#sync-id")).to_have_text(sync_id)
+    expect(page.locator("#sync-status")).to_have_text("cancelled", timeout=SYNC_TIMEOUT_MS)
+    expect(page.locator("#sync-finished-label")).to_have_text("Cancelled")
+    expect(page.locator("#detection-status")).to_have_text("No detection: the sync cancelled.")
+    assert api(page, f"/api/sync/status/{sync_id}")["status"] == "cancelled"
+
+    # a run that failed on an exception (the worker stores "TypeName: text"), as the page reads it
+    with site.runtime.uow() as s:
+        run = s.get(SyncRun, sync_id)
+        assert run is not None
+        run.status, run.error = "failed", "KeyError: 'internal detail of the worker'"
+    page.reload()
+    expect(page.locator("#sync-status")).to_have_text("failed")
+    expect(page.locator("#sync-finished-label")).to_have_text("Failed")
+    expect(page.locator("#sync-error")).to_have_text("The sync failed; the details are in the server log.")
+    expect(page.locator("body")).not_to_contain_text("KeyError")
+    expect(page.locator("body")).not_to_contain_text("internal detail")

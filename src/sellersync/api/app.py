@@ -47,6 +47,8 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="Amazon SP-API sync and FBA reimbursement detection.",
         lifespan=lifespan,
+        docs_url=None,  # served by web.routes from files installed with swagger-ui-bundle-v2 (works offline)
+        redoc_url=None,
     )
     errors.install(app)
     app.include_router(sync.router)

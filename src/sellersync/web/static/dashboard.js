@@ -20,6 +20,8 @@
     pollTimer: null,
     refreshTimer: null,
     seq: {},
+    notice: null, // {kind, at}: what the notice on screen is about (it clears when that changes)
+    claims: null, // the last /api/claims answer (the detection card shows its recoverable)
   };
 
   function syncIdFromUrl() {
@@ -60,8 +62,30 @@
       if (n === state.seq[kind]) render(data);
     } catch (err) {
       if (err instanceof HttpError && err.status === 401) return;
-      if (n === state.seq[kind]) notice(`Could not load ${kind}: ${err.message}`, "error");
+      if (n === state.seq[kind]) notice(`Could not load ${kind}: ${reason(err)}`, "error", `load:${kind}`);
+      return;
     }
+    // a load that works again takes its own failure notice away
+    if (state.notice && state.notice.about === `load:${kind}`) clearNotice();
+  }
+
+  // What a seller is told about a failure: the API's own sentence, never an exception's text.
+  function reason(err) {
+    if (err instanceof HttpError) {
+      if (err.status >= 500) return "the server had a problem (the details are in its log)";
+      return humane(err.message, `the server answered HTTP ${err.status}`);
+    }
+    return "the server could not be reached";
+  }
+
+  // Server texts (a sync's error, a log line) may end in an exception's "SomeError: text": show what
+  // comes before it and point to the server log instead.
+  function humane(text, fallback) {
+    if (!text) return "";
+    const at = String(text).search(/\b[A-Za-z_.]*(Error|Exception|Failed|Timeout|Exit)\b\s*:|Traceback \(/);
+    if (at === -1) return String(text);
+    const head = String(text).slice(0, at).replace(/[\s:;,(-]+$/, "");
+    return head ? `${head} (the details are in the server log)` : fallback;
   }
 
   // ------------------------------------------------------------------ DOM helpers
@@ -123,12 +147,32 @@
     return el("span", words(code), `status status-${String(code).replace(/[^a-z_]/g, "")}`);
   }
 
-  function notice(text, kind) {
+  // A notice is about the state it was shown in: it clears when that state changes (another sync
+  // shown, the sync's or its detection's status moves on) or when what failed to load loads again.
+  function notice(text, kind, about) {
     const box = $("notice");
     box.textContent = text;
     box.className = `notice ${kind || "info"}`;
     box.hidden = false;
+    state.notice = { about: about || "state", at: null };
   }
+
+  function clearNotice() {
+    $("notice").hidden = true;
+    $("notice").textContent = "";
+    state.notice = null;
+  }
+
+  function noticeFollows(key) {
+    const n = state.notice;
+    if (!n || n.about !== "state") return;
+    if (n.at === null) n.at = key;
+    else if (n.at !== key) clearNotice();
+  }
+
+  const FINISHED = {
+    completed: "Completed", cancelled: "Cancelled", failed: "Failed", partial: "Finished (partial)",
+  };
 
   function setLive(text) {
     $("live").textContent = `Updates: ${text}`;
@@ -157,7 +201,7 @@
     $("reconnect-banner").hidden = !broken;
     if (broken) {
       $("reconnect-text").textContent =
-        `Amazon seller ${broken.sellingPartnerId} (${broken.region}) must be reconnected: ${broken.message}.`;
+        `Amazon seller ${broken.sellingPartnerId} (${broken.region}) must be reconnected: ${humane(broken.message, "Amazon refused its authorization")}.`;
       $("reconnect").dataset.region = broken.region;
     }
     $("connect").textContent = items.length ? "Connect another Amazon account" : "Connect Amazon";
@@ -174,7 +218,7 @@
       if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("unexpected consent URL");
       location.assign(url.href);
     } catch (err) {
-      notice(`Could not start the Amazon connection: ${err.message}`, "error");
+      notice(`Could not start the Amazon connection: ${reason(err)}`, "error");
     }
   }
 
@@ -193,7 +237,7 @@
     bar.setAttribute("aria-valuetext", `${shown.value}%`);
     $("sync-bar").style.width = `${Math.max(0, Math.min(100, shown.value))}%`;
     $("sync-percent").textContent = `${shown.value}%`;
-    $("sync-message").textContent = shown.message;
+    $("sync-message").textContent = humane(shown.message, "");
   }
 
   function renderSync(sync) {
@@ -204,6 +248,7 @@
     $("cancel").disabled = !canWrite || !active;
     if (!sync) {
       $("sync-status").textContent = "none yet";
+      noticeFollows("none");
       return;
     }
     if (!before || before.syncId !== sync.syncId) $("sync-log").replaceChildren();
@@ -213,8 +258,10 @@
     $("sync-id").textContent = sync.syncId;
     showProgress(sync.syncId, sync.progress, sync.message, active);
     $("sync-error").hidden = !sync.error;
-    $("sync-error").textContent = sync.error || "";
+    $("sync-error").textContent = humane(sync.error, `The sync ${sync.status === "failed" ? "failed" : "stopped"}; the details are in the server log.`);
     setTime("sync-started", sync.startedAt);
+    // a cancelled or failed sync is never labelled "Completed"
+    $("sync-finished-label").textContent = FINISHED[sync.status] || "Finished";
     setTime("sync-completed", sync.completedAt);
     $("sync-warnings").textContent = number(sync.warnings);
 
@@ -226,19 +273,22 @@
 
     const det = sync.detection;
     if (det) {
-      $("detection-status").textContent = `Detection ${det.status}${det.error ? `: ${det.error}` : ""}.`;
+      const failed = det.status === "failed" ? ": the details are in the server log" : "";
+      $("detection-status").textContent = `Detection ${words(det.status)}${failed}.`;
       $("claims-found").textContent = number(det.claimsFound);
-      const list = Object.entries(det.recoverable || {}).map(([c, a]) => el("li", `${c} ${a}`));
-      $("recoverable").replaceChildren(...(list.length ? list : [el("li", "–")]));
     } else {
-      $("detection-status").textContent = "Detection runs after each successful sync.";
+      $("detection-status").textContent = ACTIVE.has(sync.status)
+        ? "Detection runs when this sync has finished."
+        : sync.status === "completed" || sync.status === "partial"
+          ? "Detection has not run for this sync."
+          : `No detection: the sync ${words(sync.status)}.`;
       $("claims-found").textContent = "–";
-      $("recoverable").replaceChildren(el("li", "–"));
     }
 
     // When the sync or its detection changes state, connections, claims and history have changed
     // too: read them again (this is how the polling fallback learns about them).
     const phase = (x) => `${x.status}|${x.detection ? x.detection.status : ""}`;
+    noticeFollows(`${sync.syncId}|${ACTIVE.has(sync.status) ? "active" : sync.status}|${det ? det.status : ""}`);
     if (before && before.syncId === sync.syncId && phase(before) !== phase(sync)) {
       refreshConnections();
       refreshClaims();
@@ -285,7 +335,7 @@
         $("connections").classList.add("attention");
         $("connect").focus();
       } else {
-        notice(`Could not start a sync: ${err.message}`, "error");
+        notice(`Could not start a sync: ${reason(err)}`, "error");
       }
     }
     await Promise.all([refreshSync(), refreshHistory()]);
@@ -298,26 +348,37 @@
       const body = await api("POST", `/api/sync/cancel/${encodeURIComponent(state.shown.syncId)}`);
       notice(`Sync ${body.status}.`, "info");
     } catch (err) {
-      notice(`Could not cancel: ${err.message}`, "error");
+      notice(`Could not cancel: ${reason(err)}`, "error");
     }
     refreshSync();
   }
 
   // ------------------------------------------------------------------ claims and history
 
+  // By type, the money is the recoverable amount: the same rule as the recoverable total (open,
+  // window not expired, valued), so the rows add up to it.
   function totalsRows(totals) {
     const entries = Object.entries(totals || {});
     if (!entries.length) return [emptyRow("No claims yet", 3)];
     return entries.map(([key, t]) =>
-      row([{ text: words(key) }, { text: number(t.count), className: "num" }, { text: money(t.amount), className: "num" }]),
+      row([{ text: words(key) }, { text: number(t.count), className: "num" }, { text: money(t.recoverable), className: "num" }]),
     );
   }
 
+  // The detection card and the claims card show the same recoverable figure: this one answer's.
   function renderClaims(body) {
+    state.claims = body;
     const totals = body.totals || {};
     $("claims-total").textContent = number(body.total);
     $("claims-by-type").querySelector("tbody").replaceChildren(...totalsRows(totals.byType));
-    $("claims-by-window").querySelector("tbody").replaceChildren(...totalsRows(totals.byWindow));
+    $("money-recoverable").textContent = money(totals.recoverable);
+    $("money-filed").textContent = money(totals.filed);
+    $("money-recovered").textContent = money(totals.recovered);
+    $("money-expired").textContent = money(totals.expired);
+    const nc = totals.needsCost || {};
+    $("money-needs-cost").textContent = nc.count ? `${number(nc.count)} claims · ${number(nc.units)} units` : "none";
+    const list = Object.entries(totals.recoverable || {}).map(([c, a]) => el("li", `${c} ${a}`));
+    $("recoverable").replaceChildren(...(list.length ? list : [el("li", "–")]));
   }
 
   const refreshClaims = () => fresh("claims", () => api("GET", "/api/claims?limit=1"), renderClaims);
@@ -394,7 +455,8 @@
         if (mine) {
           const log = $("sync-log");
           const level = data.level === "warning" || data.level === "error" ? data.level : "info";
-          log.append(el("li", level === "info" ? data.message : `${level}: ${data.message}`, `log-${level}`));
+          const text = humane(data.message, "a step failed (the details are in the server log)");
+          log.append(el("li", level === "info" ? text : `${level}: ${text}`, `log-${level}`));
           while (log.children.length > 5) log.firstElementChild.remove();
         }
         break;

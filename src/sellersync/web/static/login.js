@@ -6,6 +6,8 @@
   const button = document.getElementById("sign-in");
 
   function next() {
+    const page = new URLSearchParams(location.search).get("next");
+    if (page && /^\/claims(\/[0-9]{1,10})?$/.test(page)) return page;
     const id = new URLSearchParams(location.search).get("syncId");
     return id && /^[0-9a-f-]{36}$/i.test(id) ? `/?syncId=${encodeURIComponent(id)}` : "/";
   }
