@@ -55,6 +55,10 @@ class LedgerAdjustment:
     reason: str
     disposition: str
     fulfillment_center: str
+    # Amazon's own bookkeeping of a loss or damage (ledger columns): units it counts as reconciled
+    # (found or reimbursed) and units still unreconciled; both 0 when the ledger gives none.
+    reconciled_quantity: int = 0
+    unreconciled_quantity: int = 0
 
 
 @dataclass(frozen=True)
@@ -234,6 +238,8 @@ def ledger_adjustments(
             L.reason,
             L.disposition,
             L.fulfillment_center,
+            func.coalesce(L.reconciled_quantity, 0).label("reconciled_quantity"),
+            func.coalesce(L.unreconciled_quantity, 0).label("unreconciled_quantity"),
         )
         .where(
             L.connection_id == connection_id,

@@ -60,6 +60,7 @@ RETURN_REASONS = (
 )
 COMMENTS = ("", "", "", "Did not fit", "Arrived late", "Not what I expected", "Changed my mind")
 DISPOSITIONS = (("SELLABLE", 70), ("CUSTOMER_DAMAGED", 20), ("DEFECTIVE", 10))
+REFUND_PLANTS = ("refund_without_return", "return_not_restocked")
 
 
 def unit_value(it: Item) -> Decimal:
@@ -81,12 +82,23 @@ def make_order(
     channel = "MFN" if not planted and r.random() < 0.05 else "AFN"
     n_items = 1 if planted else r.choices((1, 2, 3), cum_weights=(75, 95, 100))[0]
     products: list[Product] = []
-    while len(products) < min(n_items, len(ctx.plan.catalog)):
+    refund_plant = planted in REFUND_PLANTS
+    ship_time: datetime | None = None
+    while not refund_plant and len(products) < min(n_items, len(ctx.plan.catalog)):
         p = ctx.pick_product(r)
         if p not in products:
             products.append(p)
+    for _ in range(100 if refund_plant else 0):
+        # A refund claim is valued at the sale price less fees (FACTS §8): a product sold below its
+        # fees leaves nothing to claim, so a refund plant draws again until the unit is worth something.
+        p = ctx.pick_product(r)
+        ship_time = _when(r, purchase, 4, 30)
+        products = [p]
+        if p.price[cur] - commission(p.price[cur]) - fulfillment_fee(p.tier, cur, ship_time.date()) > 0:
+            break
     canceled = not planted and r.random() < 0.03
-    ship_time = None if canceled else _when(r, purchase, 4, 30 if planted else 60)
+    if not refund_plant:
+        ship_time = None if canceled else _when(r, purchase, 4, 30 if planted else 60)
     ship_date = (ship_time or purchase).date()
     has_shipping = not planted and r.random() < 0.12
     items = []
