@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from sellersync.detect.service import run_detection
 from sellersync.store import migrate
@@ -38,12 +42,20 @@ class WorldResult:
     seconds: float = 0.0
 
 
-def sweep_world(seed: int, scenario: str, size: str | int = "small", workdir: Path | None = None) -> WorldResult:
+def sweep_world(
+    seed: int,
+    scenario: str,
+    size: str | int = "small",
+    region: str = "NA",
+    check: Callable[[Session, int, Any], None] | None = None,
+) -> WorldResult:
+    """Sync one world and compare its claims with the truth; ``check(session, connection_id, world)``
+    runs last, on the synced database, for a test's own assertions."""
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'sweep.db'}"
         migrate.upgrade(url)
-        with run_emulator(seed=seed, scenario=scenario, size=size, speed=5000.0) as emu:
+        with run_emulator(seed=seed, scenario=scenario, size=size, region=region, speed=5000.0) as emu:
             manifest = emu.world.truth()
             truth = manifest["discrepancies"]
             today = datetime.fromisoformat(manifest["world"]["anchor"]).date()
@@ -67,5 +79,7 @@ def sweep_world(seed: int, scenario: str, size: str | int = "small", workdir: Pa
                 with rt.uow() as s:
                     claims = open_claims(s, conn)
                     problems += compare(truth, claims)
+                    if check is not None:
+                        check(s, conn, emu.world)
                 rt_claims = len(claims)
     return WorldResult(seed, scenario, size, rt_claims, len(truth), problems, time.perf_counter() - t0)

@@ -10,7 +10,9 @@ time order:
   resolution settles (never how many units are open: that stays arithmetic, so stale marks cannot
   hide or invent units). Candidates, in order: incidents with reconciled units not yet settled, then
   unmarked incidents, then the rest (marked unreconciled); within each, first an open incident with
-  exactly the resolution's quantity, else the nearest earlier ones (partial allocation);
+  exactly the resolution's quantity, else the nearest earlier ones (partial allocation). A
+  reimbursement pays incidents whose claim window had opened (``payable_from``: Amazon reimburses an
+  inbound or removal shortage after the shipment is reconciled) before the others;
 - units found (or put back) while only incidents marked unreconciled are open, after an earlier
   reconciled incident was reimbursed, are that reimbursement's units coming back: they are held as
   credit for the reversal that follows instead of settling the unreconciled incident. Any other units
@@ -27,7 +29,6 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-
 PAID = ("reimbursed", "reversed")
 
 
@@ -40,6 +41,7 @@ class Incident:
     reconciled: int = 0  # the ledger's Reconciled Quantity (0 when not given)
     unreconciled: int = 0  # the ledger's Unreconciled Quantity (0 when not given)
     held: int = 0  # found units held as credit for a reversal of this incident's reimbursement
+    payable_from: datetime | None = None  # when its claim window opens (Amazon pays after investigating)
 
     @property
     def remaining(self) -> int:
@@ -87,13 +89,13 @@ def allocate(incidents: Iterable[Incident], resolutions: Iterable[Resolution]) -
             seen.append(ev)
             continue
         if ev.quantity > 0:
-            left = _settle(seen, ev.ref, ev.quantity, ev.kind, by_ref, ranks=(0, 1))
+            left = _settle(seen, ev.when, ev.ref, ev.quantity, ev.kind, by_ref, ranks=(0, 1))
             if left and ev.kind not in PAID:
                 held = _hold(seen, left)
                 if held:
                     credit.append([ev.when, held, ev.ref, ev.kind])
                     left -= held
-            left = _settle(seen, ev.ref, left, ev.kind, by_ref, ranks=(2,))
+            left = _settle(seen, ev.when, ev.ref, left, ev.kind, by_ref, ranks=(2,))
             if left:
                 credit.append([ev.when, left, ev.ref, ev.kind])
         elif ev.quantity < 0:
@@ -103,6 +105,7 @@ def allocate(incidents: Iterable[Incident], resolutions: Iterable[Resolution]) -
 
 def _settle(
     seen: list[Incident],
+    when: datetime,
     ref: Hashable,
     units: int,
     kind: str,
@@ -110,10 +113,17 @@ def _settle(
     ranks: tuple[int, ...],
 ) -> int:
     """Settle up to ``units`` of open incidents of ``ranks`` (in that order); returns the units left."""
+    tiers: list[list[Incident]] = []
     for rank in ranks:
-        open_ = [i for i in seen if i.remaining > 0 and i.rank == rank]
+        open_ = [i for i in reversed(seen) if i.remaining > 0 and i.rank == rank]  # nearest first
+        if kind in PAID:  # a reimbursement pays incidents whose claim window had opened first
+            tiers.append([i for i in open_ if i.payable_from is None or i.payable_from <= when])
+            tiers.append([i for i in open_ if not (i.payable_from is None or i.payable_from <= when)])
+        else:
+            tiers.append(open_)
+    for open_ in tiers:
         exact = [i for i in open_ if i.remaining == units]
-        for inc in [exact[-1]] if exact else list(reversed(open_)):  # its quantity, else nearest earlier
+        for inc in exact[:1] or open_:  # exactly its quantity, else the nearest earlier
             if units <= 0:
                 break
             take = min(units, inc.remaining)
