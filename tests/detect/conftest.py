@@ -81,6 +81,8 @@ class Seller:
         ref: str = "",
         disposition: str = "SELLABLE",
         mkt: str = US,
+        reconciled: int = 0,
+        unreconciled: int = 0,
     ) -> None:
         self._add(
             LedgerEvent,
@@ -94,6 +96,8 @@ class Seller:
             quantity=quantity,
             reason=reason,
             disposition=disposition,
+            reconciled_quantity=reconciled,
+            unreconciled_quantity=unreconciled,
         )
 
     def reimbursement(
@@ -190,8 +194,19 @@ class Seller:
         )
 
     def customer_return(
-        self, order_id: str, sku: str, when: datetime, quantity: int, lpn: str, received: bool, mkt: str = US
+        self,
+        order_id: str,
+        sku: str,
+        when: datetime,
+        quantity: int,
+        lpn: str,
+        received: bool,
+        mkt: str = US,
+        disposition: str = "SELLABLE",
+        ledger_ref: str = "",
     ) -> None:
+        """A returns-report row; ``received`` adds its ledger CustomerReturns line, whose reference id
+        is ``ledger_ref`` (e.g. the order id) or else the LPN."""
         self._add(
             CustomerReturn,
             mkt,
@@ -200,11 +215,19 @@ class Seller:
             sku=sku,
             fnsku="X" + sku,
             quantity=quantity,
-            detailed_disposition="SELLABLE",
+            detailed_disposition=disposition,
             license_plate_number=lpn,
         )
         if received:
-            self.ledger(when, sku, quantity, event_type="CustomerReturns", ref=lpn, mkt=mkt)
+            self.ledger(
+                when,
+                sku,
+                quantity,
+                event_type="CustomerReturns",
+                ref=ledger_ref or lpn,
+                disposition=disposition,
+                mkt=mkt,
+            )
 
     def inbound(
         self,

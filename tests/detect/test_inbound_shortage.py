@@ -38,6 +38,19 @@ def test_later_ledger_receipts_count(seller: Seller) -> None:
     assert seller.detect(rules={INBOUND_SHORTAGE}).findings == []
 
 
+def test_a_reimbursement_pays_the_shipment_whose_window_had_opened(seller: Seller) -> None:
+    """Two shipments short one unit each, 28 days apart; a Lost_Inbound reimbursement 35 days after the
+    first: the second's window (15 days after its delivery) has not opened, so it pays the first."""
+    seller.product("E", COST)
+    seller.inbound("FBA15FIRST", "E", shipped=6, received=5, arrival=day(0))
+    seller.inbound("FBA15SECND", "E", shipped=6, received=5, arrival=day(28))
+    seller.reimbursement(day(35), "Lost_Inbound", "E", 1, COST)
+    (claim,) = seller.detect(rules={INBOUND_SHORTAGE}).findings
+    assert claim.evidence["shipmentId"] == "FBA15SECND"
+    seller.reimbursement(day(50), "Lost_Inbound", "E", 1, COST)  # now both could be: the nearest
+    assert seller.detect(rules={INBOUND_SHORTAGE}).findings == []
+
+
 @FAST
 @given(
     items=st.lists(

@@ -49,6 +49,39 @@ def test_reversal_reopens_a_reimbursed_loss_until_units_are_found(seller: Seller
     assert seller.detect(rules={LOST}).findings == []
 
 
+def test_units_found_after_a_reimbursement_wait_for_its_reversal(seller: Seller) -> None:
+    """Two losses of one FNSKU; Amazon's ledger counts the first reconciled, the second unreconciled.
+    The first is reimbursed, its units are found, the reimbursement is reversed: the found units belong
+    to the first loss, so the second (unreconciled) one is the claim, and the first is settled."""
+    seller.product("A", COST)
+    seller.ledger(day(0), "A", -1, "M", ref="1000000001", reconciled=1)
+    rid = seller.reimbursement(day(10), "Lost_Warehouse", "A", 1, COST)
+    seller.ledger(day(12), "A", -1, "M", ref="1000000002", unreconciled=1)
+    seller.ledger(day(20), "A", 1, "F")
+    seller.reimbursement(
+        day(24), "Reimbursement_Reversal", "A", -1, COST, original=rid, original_type="Lost_Warehouse"
+    )
+    det = seller.detect(rules={LOST})
+    (claim,) = det.findings
+    assert (claim.evidence["ledgerReferenceIds"], claim.quantity) == (["1000000002"], 1)
+    assert claim.evidence["quantitySettled"] == 0 and claim.evidence["reimbursementIds"] == []
+    assert list(det.settled.values()) == ["resolved"]  # the first: paid, reversed, found
+
+
+def test_a_resolution_settles_the_loss_amazon_counts_as_reconciled(seller: Seller) -> None:
+    """A later loss with the same open quantity is not what a reimbursement paid when the ledger says
+    the earlier one is reconciled and the later one is not; marks only choose, arithmetic counts."""
+    seller.product("A", COST)
+    seller.ledger(day(0), "A", -3, "M", ref="1000000001", unreconciled=3)
+    seller.ledger(day(2), "A", -2, "M", ref="1000000002", reconciled=2)
+    seller.reimbursement(day(8), "Lost_Warehouse", "A", 1, COST)
+    seller.ledger(day(9), "A", 1, "F")
+    (claim,) = seller.detect(rules={LOST}).findings
+    assert (claim.evidence["ledgerReferenceIds"], claim.quantity) == (["1000000001"], 3)
+    seller.reimbursement(day(30), "Lost_Warehouse", "A", 3, COST)  # paid later (stale marks)
+    assert seller.detect(rules={LOST}).findings == []
+
+
 def test_settled_losses_are_reported_as_settled(seller: Seller) -> None:
     seller.product("A", COST)
     seller.ledger(day(0), "A", -2, "M")

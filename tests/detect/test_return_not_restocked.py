@@ -1,9 +1,11 @@
-"""Return not restocked: a return row whose LPN never reached the ledger, and no reimbursement."""
+"""Return not restocked: a return row no ledger CustomerReturns line received (by its LPN, or its order
+id with the same FNSKU, on or after the return date), and no reimbursement."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +34,41 @@ def test_received_returns_are_not_claims(seller: Seller) -> None:
     seller.refund("112-1", "D", day(3), 1, PRICE)
     seller.customer_return("112-1", "D", day(8), 1, "LPNX1", received=True)
     assert seller.detect(rules=BOTH).findings == []
+
+
+@pytest.mark.parametrize("disposition", ["SELLABLE", "CUSTOMER_DAMAGED", "DEFECTIVE"])
+@pytest.mark.parametrize("ref", ["LPNX1", "112-1"])
+def test_a_return_received_by_lpn_or_by_order_id_is_not_a_claim(
+    seller: Seller, disposition: str, ref: str
+) -> None:
+    seller.sale("112-1", "D", day(0), 1, PRICE, COMMISSION, FEE)
+    seller.refund("112-1", "D", day(3), 1, PRICE)
+    seller.customer_return("112-1", "D", day(8), 1, "LPNX1", True, disposition=disposition, ledger_ref=ref)
+    assert seller.detect(rules=BOTH).findings == []
+
+
+def test_an_order_id_line_of_another_fnsku_or_before_the_return_does_not_restock(seller: Seller) -> None:
+    for order, sku in (("112-1", "D"), ("112-2", "G")):
+        seller.sale(order, sku, day(0), 1, PRICE, COMMISSION, FEE)
+        seller.refund(order, sku, day(3), 1, PRICE)
+        seller.customer_return(order, sku, day(8), 1, "LPN" + order, received=False)
+    seller.ledger(day(9), "E", 1, event_type="CustomerReturns", ref="112-1")  # another FNSKU (XE)
+    seller.ledger(day(7), "G", 1, event_type="CustomerReturns", ref="112-2")  # the day before the return
+    claims = seller.detect(rules=BOTH).findings
+    assert sorted(c.evidence["licensePlateNumber"] for c in claims) == ["LPN112-1", "LPN112-2"]
+    assert all(c.type == RETURN_NOT_RESTOCKED and c.evidence["quantityRestocked"] == 0 for c in claims)
+
+
+def test_an_order_id_line_restocks_each_unit_once_oldest_return_first(seller: Seller) -> None:
+    seller.sale("112-1", "D", day(0), 2, PRICE, COMMISSION, FEE)
+    seller.refund("112-1", "D", day(3), 2, PRICE)
+    seller.customer_return("112-1", "D", day(8), 1, "LPNA", received=False)
+    seller.customer_return("112-1", "D", day(9), 1, "LPNB", received=False)
+    seller.ledger(day(10), "D", 1, event_type="CustomerReturns", ref="112-1")
+    (claim,) = seller.detect(rules=BOTH).findings
+    assert (claim.evidence["licensePlateNumber"], claim.quantity) == ("LPNB", 1)
+    seller.ledger(day(10), "D", 1, event_type="CustomerReturns", ref="LPNB")  # B arrives by its LPN
+    assert seller.detect(rules=BOTH).findings == []  # the order-id line goes to A: both came back
 
 
 @FAST

@@ -55,6 +55,10 @@ class LedgerAdjustment:
     reason: str
     disposition: str
     fulfillment_center: str
+    # Amazon's own bookkeeping of a loss or damage (ledger columns): units it counts as reconciled
+    # (found or reimbursed) and units still unreconciled; both 0 when the ledger gives none.
+    reconciled_quantity: int = 0
+    unreconciled_quantity: int = 0
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,20 @@ class LedgerTotal:
 
 
 @dataclass(frozen=True)
+class ReturnReceipt:
+    """A ledger ``CustomerReturns`` line: units of a customer return received back into inventory.
+    Its reference id carries the return's license plate number, or the order id."""
+
+    id: int
+    marketplace_id: str
+    reference_id: str
+    fnsku: str
+    event_date: datetime
+    quantity: int
+    disposition: str
+
+
+@dataclass(frozen=True)
 class InboundItemFact:
     id: int
     shipment_row_id: int | None
@@ -234,6 +252,8 @@ def ledger_adjustments(
             L.reason,
             L.disposition,
             L.fulfillment_center,
+            func.coalesce(L.reconciled_quantity, 0).label("reconciled_quantity"),
+            func.coalesce(L.unreconciled_quantity, 0).label("unreconciled_quantity"),
         )
         .where(
             L.connection_id == connection_id,
@@ -382,6 +402,25 @@ def returns(session: Session, connection_id: int) -> list[ReturnFact]:
     return [ReturnFact(**r._mapping) for r in session.execute(stmt)]
 
 
+def return_receipts(session: Session, connection_id: int) -> list[ReturnReceipt]:
+    """Ledger ``CustomerReturns`` lines (one per line: matching needs each line's date and id)."""
+    L = LedgerEvent
+    stmt = (
+        select(
+            L.id,
+            L.marketplace_id,
+            L.reference_id,
+            L.fnsku,
+            L.event_date,
+            L.quantity,
+            L.disposition,
+        )
+        .where(L.connection_id == connection_id, L.event_type == "CustomerReturns", L.reference_id != "")
+        .order_by(L.event_date, L.id)
+    )
+    return [ReturnReceipt(**r._mapping) for r in session.execute(stmt)]
+
+
 def ledger_totals(session: Session, connection_id: int, event_type: str) -> list[LedgerTotal]:
     """Ledger units of one event type per (reference id, FNSKU, marketplace)."""
     L = LedgerEvent
@@ -519,7 +558,7 @@ class Facts:
     refunds: list[RefundFact] = field(default_factory=list)
     sales: list[SaleFact] = field(default_factory=list)
     returns: list[ReturnFact] = field(default_factory=list)
-    return_receipts: list[LedgerTotal] = field(default_factory=list)  # ledger CustomerReturns by LPN
+    return_receipts: list[ReturnReceipt] = field(default_factory=list)  # ledger CustomerReturns lines
     inbound_receipts: list[LedgerTotal] = field(default_factory=list)  # ledger Receipts by shipment
     removal_ledger: list[LedgerTotal] = field(default_factory=list)  # ledger VendorReturns by order
     inbound: list[InboundItemFact] = field(default_factory=list)
@@ -536,7 +575,7 @@ class Facts:
             refunds=refunds(session, connection_id),
             sales=sales(session, connection_id),
             returns=returns(session, connection_id),
-            return_receipts=ledger_totals(session, connection_id, "CustomerReturns"),
+            return_receipts=return_receipts(session, connection_id),
             inbound_receipts=ledger_totals(session, connection_id, "Receipts"),
             removal_ledger=ledger_totals(session, connection_id, "VendorReturns"),
             inbound=inbound_items(session, connection_id),

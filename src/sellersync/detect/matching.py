@@ -5,9 +5,18 @@ to match "on FNSKU/quantity/date". Within one group (a marketplace and FNSKU), e
 time order:
 
 - an incident opens its units;
-- a resolution settles units of incidents that happened before it: first an open incident with exactly
-  its quantity, else the nearest earlier open incidents (partial allocation); units with nothing open
-  to settle are kept as credit (e.g. units found after the loss they belonged to was reimbursed);
+- a resolution settles units of incidents that happened before it. Amazon's ledger marks each loss or
+  damage with a Reconciled and an Unreconciled quantity; those marks choose *which* incidents a
+  resolution settles (never how many units are open: that stays arithmetic, so stale marks cannot
+  hide or invent units). Candidates, in order: incidents with reconciled units not yet settled, then
+  unmarked incidents, then the rest (marked unreconciled); within each, first an open incident with
+  exactly the resolution's quantity, else the nearest earlier ones (partial allocation). A
+  reimbursement pays incidents whose claim window had opened (``payable_from``: Amazon reimburses an
+  inbound or removal shortage after the shipment is reconciled) before the others;
+- units found (or put back) while only incidents marked unreconciled are open, after an earlier
+  reconciled incident was reimbursed, are that reimbursement's units coming back: they are held as
+  credit for the reversal that follows instead of settling the unreconciled incident. Any other units
+  with nothing open to settle are kept as credit too;
 - a reversal (negative quantity) re-opens the units its original reimbursement settled (or the most
   recently settled units), and credit earned after that incident settles them again.
 
@@ -20,6 +29,8 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+PAID = ("reimbursed", "reversed")
+
 
 @dataclass
 class Incident:
@@ -27,16 +38,30 @@ class Incident:
     when: datetime
     quantity: int  # units missing (positive)
     settled: list[tuple[Hashable, int, str]] = field(default_factory=list)  # (resolution ref, units, kind)
+    reconciled: int = 0  # the ledger's Reconciled Quantity (0 when not given)
+    unreconciled: int = 0  # the ledger's Unreconciled Quantity (0 when not given)
+    held: int = 0  # found units held as credit for a reversal of this incident's reimbursement
+    payable_from: datetime | None = None  # when its claim window opens (Amazon pays after investigating)
 
     @property
     def remaining(self) -> int:
         return self.quantity - sum(q for _, q, _ in self.settled)
 
     @property
+    def rank(self) -> int:
+        """0: Amazon counts units of it reconciled that are not settled yet; 1: no marks; 2: the rest."""
+        if self.reconciled > self.quantity - self.remaining:
+            return 0
+        return 1 if self.reconciled == 0 and self.unreconciled == 0 else 2
+
+    @property
+    def paid(self) -> int:
+        return sum(q for _, q, k in self.settled if k in PAID)
+
+    @property
     def settled_by(self) -> str:
         """``reimbursed`` if any reimbursement settles units of it, else ``resolved`` (found, returned)."""
-        paid = sum(q for _, q, k in self.settled if k in ("reimbursed", "reversed"))
-        return "reimbursed" if paid > 0 else "resolved"
+        return "reimbursed" if self.paid > 0 else "resolved"
 
 
 @dataclass(frozen=True)
@@ -64,7 +89,13 @@ def allocate(incidents: Iterable[Incident], resolutions: Iterable[Resolution]) -
             seen.append(ev)
             continue
         if ev.quantity > 0:
-            left = _settle(seen, ev.ref, ev.quantity, ev.kind, by_ref)
+            left = _settle(seen, ev.when, ev.ref, ev.quantity, ev.kind, by_ref, ranks=(0, 1))
+            if left and ev.kind not in PAID:
+                held = _hold(seen, left)
+                if held:
+                    credit.append([ev.when, held, ev.ref, ev.kind])
+                    left -= held
+            left = _settle(seen, ev.when, ev.ref, left, ev.kind, by_ref, ranks=(2,))
             if left:
                 credit.append([ev.when, left, ev.ref, ev.kind])
         elif ev.quantity < 0:
@@ -73,19 +104,50 @@ def allocate(incidents: Iterable[Incident], resolutions: Iterable[Resolution]) -
 
 
 def _settle(
-    seen: list[Incident], ref: Hashable, units: int, kind: str, by_ref: dict[Hashable, list[Incident]]
+    seen: list[Incident],
+    when: datetime,
+    ref: Hashable,
+    units: int,
+    kind: str,
+    by_ref: dict[Hashable, list[Incident]],
+    ranks: tuple[int, ...],
 ) -> int:
-    open_ = [i for i in seen if i.remaining > 0]
-    exact = [i for i in open_ if i.remaining == units]
-    order = [exact[-1]] if exact else list(reversed(open_))
-    for inc in order:
+    """Settle up to ``units`` of open incidents of ``ranks`` (in that order); returns the units left."""
+    tiers: list[list[Incident]] = []
+    for rank in ranks:
+        open_ = [i for i in reversed(seen) if i.remaining > 0 and i.rank == rank]  # nearest first
+        if kind in PAID:  # a reimbursement pays incidents whose claim window had opened first
+            tiers.append([i for i in open_ if i.payable_from is None or i.payable_from <= when])
+            tiers.append([i for i in open_ if not (i.payable_from is None or i.payable_from <= when)])
+        else:
+            tiers.append(open_)
+    for open_ in tiers:
+        exact = [i for i in open_ if i.remaining == units]
+        for inc in exact[:1] or open_:  # exactly its quantity, else the nearest earlier
+            if units <= 0:
+                break
+            take = min(units, inc.remaining)
+            inc.settled.append((ref, take, kind))
+            by_ref.setdefault(ref, []).append(inc)
+            units -= take
+    return units
+
+
+def _hold(seen: list[Incident], units: int) -> int:
+    """Units found while only unreconciled incidents are open, held for the reversal of an earlier
+    reimbursed incident Amazon counts as reconciled (nearest first); returns the units held."""
+    held = 0
+    for inc in reversed(seen):
         if units <= 0:
             break
-        take = min(units, inc.remaining)
-        inc.settled.append((ref, take, kind))
-        by_ref.setdefault(ref, []).append(inc)
-        units -= take
-    return units
+        if inc.reconciled <= 0:
+            continue
+        take = min(units, inc.paid - inc.held)
+        if take > 0:
+            inc.held += take
+            held += take
+            units -= take
+    return held
 
 
 def _reopen(

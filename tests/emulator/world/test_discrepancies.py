@@ -107,7 +107,7 @@ def test_discrepancies_are_visible_in_the_data() -> None:
     for d in found["return_not_restocked"]:
         lpn = d["evidence"]["license_plate_number"]
         assert any(r["license-plate-number"] == lpn for r in returns)
-        assert lpn not in refs
+        assert lpn not in refs and d["evidence"]["order_id"] not in refs  # by LPN nor by order id
     for d in found["inbound_shortage"]:
         items = w.inbound_shipment_items(d["evidence"]["shipment_id"]) or []
         item = next(i for i in items if i["SellerSKU"] == d["sku"])
@@ -123,6 +123,32 @@ def test_discrepancies_are_visible_in_the_data() -> None:
         row = next(r for r in reimb if r["reimbursement-id"] == d["evidence"]["reimbursement_ids"][0])
         value = amount(d["evidence"]["unit_value"])
         assert (value - amount(row["amount-per-unit"])) * d["quantity"] == amount(d["amount"])
+
+
+@pytest.mark.parametrize("scenario", ["clean", "typical", "messy"])
+def test_return_ledger_lines_carry_the_lpn_or_the_order_id(scenario: str) -> None:
+    """Amazon's CustomerReturns line names a return by its LPN or by its order id: every scenario has
+    both, and each line names a return of the same FNSKU."""
+    w = world(scenario=scenario)
+    returns = good(table(w, RETURNS))
+    by_lpn = {r["license-plate-number"]: r for r in returns}
+    by_order = {(r["order-id"], r["fnsku"]): r for r in returns}
+    kinds = set()
+    for line in table(w, LEDGER):
+        if line["Event Type"] != "CustomerReturns":
+            continue
+        ref = line["Reference ID"]
+        ret = by_lpn.get(ref) or by_order.get((ref, line["FNSKU"]))
+        assert ret is not None and ret["fnsku"] == line["FNSKU"], line
+        kinds.add("lpn" if ref in by_lpn else "order_id")
+    assert kinds == {"lpn", "order_id"}
+
+
+def test_planted_refund_units_are_worth_something() -> None:
+    for scenario in ("typical", "messy"):
+        for d in world(scenario=scenario).truth()["discrepancies"]:
+            if d["type"] in ("refund_without_return", "return_not_restocked"):
+                assert amount(d["amount"]) > 0, d
 
 
 def test_fee_overcharge_amount_is_charged_minus_table_fee() -> None:

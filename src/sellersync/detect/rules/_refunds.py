@@ -11,9 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sellersync.detect.common import RuleContext, q2
-from sellersync.detect.contract import RefundFact, ReimbursementFact, ReturnFact, SaleFact
+from sellersync.detect.contract import RefundFact, ReimbursementFact, ReturnFact, ReturnReceipt, SaleFact
 
 
 @dataclass
@@ -110,15 +111,50 @@ def refunded_items(ctx: RuleContext) -> list[RefundedItem]:
     return [i for i in items.values() if i.is_fba]
 
 
-def restocked_by_lpn(ctx: RuleContext) -> dict[str, int]:
-    out: dict[str, int] = defaultdict(int)
-    for t in ctx.facts.return_receipts:
-        out[t.reference_id] += t.quantity
-    return out
+@dataclass
+class Restock:
+    """What the ledger received back for one return row: units and the ledger lines they came from."""
+
+    units: int = 0
+    ledger_rows: list[int] = field(default_factory=list)
+    matched_by: set[str] = field(default_factory=set)  # "lpn" | "order_id"
 
 
-def ledger_rows_by_lpn(ctx: RuleContext) -> dict[str, tuple[int, ...]]:
-    out: dict[str, tuple[int, ...]] = {}
+def restocked_returns(ctx: RuleContext) -> dict[int, Restock]:
+    """Per return row id: the units a ledger ``CustomerReturns`` line received back for it.
+
+    A line restocks a return when its reference id carries the return's LPN **or** its order id, in
+    the same marketplace, with the same FNSKU (a blank FNSKU on either side does not object), dated on
+    or after the return date (UTC calendar day). Each line's units are used once: lines carrying an
+    LPN go to that LPN's return first; lines carrying an order id then go to the order's returns of
+    that FNSKU, oldest return first. The disposition does not matter: a unit received back sellable,
+    customer-damaged or defective came back.
+    """
+    lines: dict[tuple[str, str], list[list[Any]]] = defaultdict(list)  # (mkt, ref) -> [line, left]
     for t in ctx.facts.return_receipts:
-        out[t.reference_id] = tuple(sorted({*out.get(t.reference_id, ()), *t.row_ids}))
-    return out
+        if t.quantity > 0:
+            lines[(t.marketplace_id, t.reference_id)].append([t, t.quantity])
+    out: dict[int, Restock] = defaultdict(Restock)
+    returns = sorted(ctx.facts.returns, key=lambda r: (r.return_date, r.id))
+    for how in ("lpn", "order_id"):
+        for ret in returns:
+            ref = ret.license_plate_number if how == "lpn" else ret.order_id
+            want = ret.quantity - out[ret.id].units
+            if not ref or want <= 0:
+                continue
+            for entry in lines.get((ret.marketplace_id, ref), ()):
+                line: ReturnReceipt = entry[0]
+                if want <= 0:
+                    break
+                if entry[1] <= 0 or line.event_date.date() < ret.return_date.date():
+                    continue
+                if line.fnsku and ret.fnsku and line.fnsku != ret.fnsku:
+                    continue
+                take = min(want, entry[1])
+                entry[1] -= take
+                want -= take
+                got = out[ret.id]
+                got.units += take
+                got.ledger_rows.append(line.id)
+                got.matched_by.add(how)
+    return dict(out)

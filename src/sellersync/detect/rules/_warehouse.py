@@ -32,7 +32,15 @@ def warehouse_rule(
     for a in facts.adjustments:
         group = (a.marketplace_id, a.fnsku)
         if a.quantity < 0 and a.reason in incident_reasons:
-            incidents[group].append(Incident(a.id, a.event_date, -a.quantity))
+            incidents[group].append(
+                Incident(
+                    a.id,
+                    a.event_date,
+                    -a.quantity,
+                    reconciled=a.reconciled_quantity,
+                    unreconciled=a.unreconciled_quantity,
+                )
+            )
             by_id[a.id] = a
         elif (
             a.quantity > 0
@@ -70,6 +78,8 @@ def warehouse_rule(
                 "fulfillmentCenter": a.fulfillment_center,
                 "quantityAdjusted": -a.quantity,
                 "quantitySettled": inc.quantity - inc.remaining,
+                "ledgerReconciledQuantity": a.reconciled_quantity,
+                "ledgerUnreconciledQuantity": a.unreconciled_quantity,
                 "reimbursementIds": rb_ids,
                 "unitValue": None if cost is None else str(cost),
                 "valuation": source,

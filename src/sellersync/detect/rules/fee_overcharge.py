@@ -1,7 +1,8 @@
 """Fee overcharge: an FBA fulfillment fee (``FBAPerUnitFulfillmentFee`` of a ShipmentEvent) per unit
 above the fee of the SKU's size tier in the fee table valid on the shipment date (settings
 ``detect_fee_tiers``, versioned by date). The tier comes from the seller's package dimensions when
-known, else from the SKU's own charge history (the tier whose fee matches most of its shipments).
+known, else from the SKU's own charge history (the tier whose fee matches most of its shipments, in
+every marketplace).
 Amount = (charged − table fee) × units; the window counts from the event's posted date (0 to 60 days,
 the emulator's assumption: FACTS §8 has no fee rule)."""
 
@@ -26,15 +27,21 @@ def _on(sale: SaleFact) -> date:
 
 
 def inferred_tiers(ctx: RuleContext, sales: list[SaleFact]) -> dict[tuple[str, str], str]:
-    """Per (marketplace, SKU): the tier whose table fee matches most shipments (ties: the dearer tier)."""
-    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    """Per (marketplace, SKU): the tier whose table fee matches most of the SKU's shipments in every
+    marketplace (one product, one size; each shipment compared with the table of its own currency),
+    ties: the dearer tier. A marketplace with few shipments is not judged by its overcharged ones."""
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    keys: dict[str, set[str]] = defaultdict(set)
     for s in sales:
+        keys[s.sku].add(s.marketplace_id)
         for tier in ctx.fees.tiers_charging(_charged(s), s.currency, _on(s)):
-            votes[(s.marketplace_id, s.sku)][tier] += 1
+            votes[s.sku][tier] += 1
     out = {}
-    for key, counter in votes.items():
-        on = date.max
-        out[key] = max(counter, key=lambda t: (counter[t], ctx.fees.fee(t, "USD", on) or Decimal(0), t))
+    on = date.max
+    for sku, counter in votes.items():
+        tier = max(counter, key=lambda t: (counter[t], ctx.fees.fee(t, "USD", on) or Decimal(0), t))
+        for mkt in keys[sku]:
+            out[(mkt, sku)] = tier
     return out
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sellersync.detect.common import RuleContext, RuleResult, claim_key
 from sellersync.detect.contract import InboundItemFact, LedgerTotal
 from sellersync.detect.matching import Incident
-from sellersync.detect.policy import INBOUND_SHORTAGE
+from sellersync.detect.policy import INBOUND_SHORTAGE, WINDOWS
 from sellersync.detect.rules._incidents import reimbursement_resolutions, settle_groups, settled_evidence
 from sellersync.detect.valuation import marketplace_currency
 
@@ -53,7 +53,9 @@ def detect(ctx: RuleContext) -> RuleResult:
         when = delivered.get(item.shipment_id) or item.last_updated_date or item.created_date
         if when is None:
             continue
-        incidents[(item.marketplace_id, fnsku)].append(Incident(item.id, when, short))
+        incidents[(item.marketplace_id, fnsku)].append(
+            Incident(item.id, when, short, payable_from=when + timedelta(days=WINDOWS[INBOUND_SHORTAGE][0]))
+        )
         by_key[item.id] = (item, received, when, ledger)
     result = RuleResult()
     resolutions = reimbursement_resolutions(facts.reimbursements, REIMBURSEMENT_REASONS)

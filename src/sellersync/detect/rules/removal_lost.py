@@ -6,12 +6,12 @@ removal reimbursements. Valued at unit cost; the window is 15 to 75 days after t
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sellersync.detect.common import RuleContext, RuleResult, claim_key
 from sellersync.detect.contract import LedgerTotal, RemovalFact
 from sellersync.detect.matching import Incident
-from sellersync.detect.policy import REMOVAL_LOST
+from sellersync.detect.policy import REMOVAL_LOST, WINDOWS
 from sellersync.detect.rules._incidents import reimbursement_resolutions, settle_groups, settled_evidence
 from sellersync.detect.valuation import marketplace_currency
 
@@ -34,7 +34,9 @@ def detect(ctx: RuleContext) -> RuleResult:
         ledger = left.get((r.order_id, fnsku))
         when = (ledger.first_date if ledger else None) or r.first_shipment_date or r.last_updated_date
         when = when or r.request_date
-        incidents[(r.marketplace_id, fnsku)].append(Incident(r.id, when, missing))
+        incidents[(r.marketplace_id, fnsku)].append(
+            Incident(r.id, when, missing, payable_from=when + timedelta(days=WINDOWS[REMOVAL_LOST][0]))
+        )
         by_key[r.id] = (r, when, ledger)
     result = RuleResult()
     resolutions = reimbursement_resolutions(facts.reimbursements, REIMBURSEMENT_REASONS)

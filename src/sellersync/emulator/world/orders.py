@@ -4,6 +4,7 @@ reimbursements of refunds whose units never came back. Planted order discrepanci
 from __future__ import annotations
 
 import random
+import zlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -60,6 +61,14 @@ RETURN_REASONS = (
 )
 COMMENTS = ("", "", "", "Did not fit", "Arrived late", "Not what I expected", "Changed my mind")
 DISPOSITIONS = (("SELLABLE", 70), ("CUSTOMER_DAMAGED", 20), ("DEFECTIVE", 10))
+REFUND_PLANTS = ("refund_without_return", "return_not_restocked")
+
+
+def ledger_ref_is_order_id(lpn: str) -> bool:
+    """Whether the ledger's CustomerReturns line of a return carries the order id as its Reference ID
+    instead of the LPN (Amazon writes either). About one return in four, in every scenario, chosen from
+    the LPN so that the world's random draws, and so every other row, stay the same."""
+    return zlib.crc32(lpn.encode()) % 4 == 0
 
 
 def unit_value(it: Item) -> Decimal:
@@ -81,12 +90,23 @@ def make_order(
     channel = "MFN" if not planted and r.random() < 0.05 else "AFN"
     n_items = 1 if planted else r.choices((1, 2, 3), cum_weights=(75, 95, 100))[0]
     products: list[Product] = []
-    while len(products) < min(n_items, len(ctx.plan.catalog)):
+    refund_plant = planted in REFUND_PLANTS
+    ship_time: datetime | None = None
+    while not refund_plant and len(products) < min(n_items, len(ctx.plan.catalog)):
         p = ctx.pick_product(r)
         if p not in products:
             products.append(p)
+    for _ in range(100 if refund_plant else 0):
+        # A refund claim is valued at the sale price less fees (FACTS §8): a product sold below its
+        # fees leaves nothing to claim, so a refund plant draws again until the unit is worth something.
+        p = ctx.pick_product(r)
+        ship_time = _when(r, purchase, 4, 30)
+        products = [p]
+        if p.price[cur] - commission(p.price[cur]) - fulfillment_fee(p.tier, cur, ship_time.date()) > 0:
+            break
     canceled = not planted and r.random() < 0.03
-    ship_time = None if canceled else _when(r, purchase, 4, 30 if planted else 60)
+    if not refund_plant:
+        ship_time = None if canceled else _when(r, purchase, 4, 30 if planted else 60)
     ship_date = (ship_time or purchase).date()
     has_shipping = not planted and r.random() < 0.12
     items = []
@@ -237,8 +257,9 @@ def _natural_return(ctx: Context, b: DayBuilder, r: random.Random, order: Order,
         refund_id = ctx.ids.refund_id(b.serial("refund"))
         b.day.finance.append(refund_event(order, it, qty, refund_id, refunded))
         row = _return_row(ctx, b, r, order, it, qty, returned, disposition)
+        ref = order.order_id if ledger_ref_is_order_id(row.lpn) else row.lpn
         b.day.ledger.append(
-            LedgerRow(returned, order.mkt, it.product, "CustomerReturns", row.lpn, qty, row.fc, disposition)
+            LedgerRow(returned, order.mkt, it.product, "CustomerReturns", ref, qty, row.fc, disposition)
         )
     elif x < 0.07:
         qty = it.quantity

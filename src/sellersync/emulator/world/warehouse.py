@@ -79,7 +79,8 @@ def _natural_incident(ctx: Context, b: DayBuilder, r: random.Random, mkt: Market
         approved = latest + timedelta(days=r.randint(5, 30), seconds=r.randint(0, 86_399))
         if approved >= ctx.anchor:
             return
-        _damage_rows(ctx, b, r, mkt, product, qty)
+        damage = _damage_rows(ctx, b, r, mkt, product, qty)
+        damage.reconciled = qty  # the ledger marks the damage reconciled (reimbursed)
         reimburse(ctx, b, mkt, product, approved, "Damaged_Warehouse", qty, cost)
         return
     style = r.random()
@@ -166,6 +167,7 @@ def planted_incident(ctx: Context, b: DayBuilder, r: random.Random, plant: Plant
     elif plant.kind == "damaged_in_warehouse":
         qty = r.randint(1, 2)
         row = _damage_rows(ctx, b, r, mkt, product, qty)
+        row.unreconciled = qty
         b.plant(
             plant.kind,
             mkt,
