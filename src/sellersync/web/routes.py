@@ -27,6 +27,11 @@ STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
+REGION_LABELS = {
+    "NA": "North America (US, CA, MX, BR)",
+    "EU": "Europe, Middle East, India (UK, DE, FR, IT, ES, …)",
+    "FE": "Far East (JP, AU, SG)",
+}
 SYNC_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
 HEADERS = {
     "cache-control": "no-store",
@@ -83,6 +88,8 @@ def dashboard(
             "workspace": who["workspace"]["name"],
             "role": caller.role,
             "can_write": caller.can_write,
+            "regions": [(code, REGION_LABELS.get(code, code)) for code in runtime.settings.region_list()],
+            "default_region": runtime.settings.amazon_region.upper(),
         },
         headers=HEADERS,
     )
