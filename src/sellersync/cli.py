@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -18,8 +19,77 @@ if TYPE_CHECKING:
     from sellersync.amazon import CancelToken
     from sellersync.sync.job import SyncJob
 
-app = typer.Typer(
-    help="sellersync: Amazon SP-API sync and FBA reimbursement detection.", no_args_is_help=True
+
+class CliError(Exception):
+    """Wrong input or environment: printed as one line naming the fix; the command exits 1."""
+
+
+def one_line(exc: BaseException) -> str:
+    """The message a person can act on, for the errors the commands can meet (never a traceback)."""
+    from pydantic import ValidationError
+    from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+
+    from sellersync.secrets import SecretKeyMissing
+
+    if isinstance(exc, CliError):
+        return str(exc)
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        name = f"SELLERSYNC_{where.upper()}" if where else "the SELLERSYNC_* settings"
+        return f"invalid configuration: {name}: {first.get('msg', exc)}; fix the environment variable"
+    if isinstance(exc, SecretKeyMissing):
+        return (
+            "SELLERSYNC_SECRET_KEY must be set outside development: set it (see docs/going-live.md) "
+            "or run with SELLERSYNC_ENV=development"
+        )
+    if isinstance(exc, OperationalError | ArgumentError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return (
+            f"cannot use the database ({detail}): check SELLERSYNC_DATABASE_URL and that the database is up"
+        )
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class _App(typer.Typer):
+    """A Typer app whose commands fail like a tool: one red line naming the fix, exit status 1."""
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        import os
+        import sys
+
+        try:
+            return super().__call__(*args, **kwargs)
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("SELLERSYNC_DEBUG"):
+                raise
+            typer.secho(f"error: {one_line(exc)}", fg="red", err=True)
+            sys.exit(1)
+
+
+def _fail(message: str) -> None:
+    raise CliError(message)
+
+
+def _settings() -> Settings:
+    return get_settings()
+
+
+def _migrate(settings: Settings) -> None:
+    from sellersync.store import migrate
+
+    migrate.upgrade(settings.database_url)
+
+
+app = _App(
+    help="sellersync: Amazon SP-API sync and FBA reimbursement detection.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 connections_app = typer.Typer(help="Amazon connections.", no_args_is_help=True)
@@ -49,7 +119,12 @@ def connections_add_dev(
     workspace: Annotated[str, typer.Option(help="Workspace name.")] = "Default",
 ) -> None:
     """Register a connection from a refresh token, for development. Prints its id on the last line."""
-    connection_id = add_dev_connection(get_settings(), refresh_token, region.upper(), seller_id, workspace)
+    from sellersync.cli_admin import region_of
+
+    settings = _settings()
+    connection_id = add_dev_connection(
+        settings, refresh_token, region_of(region, settings), seller_id, workspace
+    )
     typer.echo(connection_id)
 
 
@@ -142,7 +217,7 @@ def sync_command(
     connection: Annotated[int, typer.Option("--connection", help="Connection id.")],
 ) -> None:
     """Run a sync of one connection in the foreground, with progress bars and a summary."""
-    status = run_sync_foreground(get_settings(), connection)
+    status = run_sync_foreground(_settings(), connection)
     raise typer.Exit(0 if status in ("completed", "partial") else 1)
 
 
@@ -180,8 +255,7 @@ def run_sync_foreground(settings: Settings, connection_id: int, trigger: str = "
         with rt.uow() as s:
             conn = s.get(AmazonConnection, connection_id)
             if conn is None:
-                console.print(f"[red]no connection {connection_id}[/red]")
-                return "failed"
+                raise CliError(f"no connection {connection_id}: `sellersync connections list` shows the ids")
             workspace_id = conn.workspace_id
         try:
             sync_id = rt.jobs.start(workspace_id=workspace_id, connection_id=connection_id, trigger=trigger)
@@ -221,18 +295,89 @@ def serve_command(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     log_level: Annotated[str, typer.Option(help="Log level.")] = "info",
+    emulator: Annotated[
+        bool,
+        typer.Option(
+            "--emulator",
+            help="Development only: start the SP-API emulator (NA and EU worlds, seed 1) in this process "
+            "and call it instead of Amazon (endpoints, consent page, LWA credentials).",
+        ),
+    ] = False,
+    emulator_speed: Annotated[
+        float, typer.Option(help="With --emulator: its speed (rate limits x, report times /).")
+    ] = 200.0,
 ) -> None:
     """Run the HTTP API (and the embedded job runner) after applying migrations."""
+    import logging
+    from contextlib import ExitStack
+
     import uvicorn
 
     from sellersync.api.app import create_app
     from sellersync.logs import configure_logging
-    from sellersync.store import migrate
 
-    settings = get_settings()
+    settings = _settings()
+    if emulator and settings.env != "development":
+        _fail("--emulator is for development only: unset SELLERSYNC_ENV (or set it to development)")
+    if settings.env != "development" and not settings.secret_key:
+        _fail("SELLERSYNC_SECRET_KEY must be set outside development (see docs/going-live.md)")
     configure_logging(log_level.upper())
-    migrate.upgrade(settings.database_url)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, log_config=None)
+    _migrate(settings)
+    with ExitStack() as stack:
+        if emulator:
+            settings = stack.enter_context(_embedded_emulator(settings, emulator_speed))
+        log = logging.getLogger("sellersync.serve")
+        log.info("amazon endpoints: " + describe_endpoints(settings))
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, log_config=None)
+
+
+def describe_endpoints(settings: Settings) -> str:
+    """``NA https://…, EU https://…; LWA https://…``: what this server will call, per region."""
+    from sellersync.amazon.regions import REGIONS
+
+    regions = [r for r in settings.region_list() if r in REGIONS]
+    spapi = ", ".join(f"{r} {settings.endpoint_for(r)}" for r in regions)
+    consent = ", ".join(
+        f"{r} {settings.consent_base_for(r) or 'https://' + REGIONS[r].consent_host}" for r in regions
+    )
+    return f"SP-API {spapi}; LWA {settings.lwa_endpoint}; consent {consent}"
+
+
+@contextmanager
+def _embedded_emulator(settings: Settings, speed: float) -> Iterator[Settings]:
+    """The emulator in a background thread; settings that point every Amazon call at it."""
+    from sellersync.emulator.embedded import serve_in_thread
+    from sellersync.emulator.lwa import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+    from sellersync.emulator.server import create_server_app
+
+    app, worlds = create_server_app(
+        seed=1,
+        speed=speed,
+        regions=["NA", "EU"],
+        client_id=DEFAULT_CLIENT_ID,
+        client_secret=DEFAULT_CLIENT_SECRET,
+    )
+    with serve_in_thread(app) as url:
+        endpoints = {code: f"{url}/{code.lower()}" for code in worlds}
+        console.print(
+            "emulator: "
+            + ", ".join(f"{code} seller {w.seller_id} at {endpoints[code]}" for code, w in worlds.items()),
+            highlight=False,
+        )
+        yield settings.model_copy(
+            update={
+                "spapi_endpoint": "",
+                "spapi_endpoints": endpoints,
+                "consent_urls": endpoints,
+                "consent_url": "",
+                "lwa_endpoint": f"{url}/auth/o2/token",
+                "lwa_client_id": DEFAULT_CLIENT_ID,
+                "lwa_client_secret": DEFAULT_CLIENT_SECRET,
+                "regions": ",".join(worlds),
+                "report_poll_initial_seconds": min(settings.report_poll_initial_seconds, 0.1),
+                "retry_backoff_seconds": min(settings.retry_backoff_seconds, 0.1),
+            }
+        )
 
 
 @app.command("demo")
@@ -257,7 +402,10 @@ def emulator_command(
     scenario: str = "typical",
     size: str = "small",
     speed: float = 1.0,
-    region: str = "NA",
+    region: Annotated[
+        list[str] | None,
+        typer.Option(help="NA or EU; repeat (--region NA --region EU) to serve each under /<region>."),
+    ] = None,
     anchor: str = "",
     truth_file: str = "",
     error_5xx_rate: float = 0.0,
@@ -279,7 +427,7 @@ def emulator_command(
         scenario=scenario,
         size=size,
         speed=speed,
-        region=region,
+        region=region or ["NA"],
         anchor=anchor or None,
         truth_file=truth_file or None,
         error_5xx_rate=error_5xx_rate,
@@ -307,13 +455,24 @@ def detect_command(
     from sellersync.cli_progress import claims_table
     from sellersync.detect.service import ConnectionNotFound, DetectionFailed, latest_sync_id, run_detection
     from sellersync.runtime import build_runtime
-    from sellersync.store import migrate
+    from sellersync.store.models import AmazonConnection, SyncRun
 
-    settings = get_settings()
-    migrate.upgrade(settings.database_url)
+    try:
+        as_of = date.fromisoformat(today) if today else None
+    except ValueError:
+        raise CliError(f"--today {today!r} is not a date: use YYYY-MM-DD, e.g. 2025-06-01") from None
+    settings = _settings()
+    _migrate(settings)
     rt = build_runtime(settings)
     try:
         with rt.uow() as s:
+            if s.get(AmazonConnection, connection) is None:
+                raise CliError(f"no connection {connection}: `sellersync connections list` shows the ids")
+            run = s.get(SyncRun, sync_id) if sync_id else None
+            if sync_id and (run is None or run.connection_id != connection):
+                raise CliError(
+                    f"no sync {sync_id} of connection {connection}: omit --sync-id to use the latest"
+                )
             sid = sync_id or latest_sync_id(s, connection)
         if not sid:
             console.print(
@@ -326,7 +485,7 @@ def detect_command(
                 settings,
                 connection_id=connection,
                 sync_id=sid,
-                today=date.fromisoformat(today) if today else None,
+                today=as_of,
             )
         except (ConnectionNotFound, DetectionFailed) as exc:
             console.print(f"[red]detection failed: {exc}[/red]")
@@ -399,10 +558,6 @@ def digest_send(
         rt.close()
 
 
-if __name__ == "__main__":
-    app()
-
-
 @costs_app.command("import")
 def costs_import_command(
     file: Annotated[str, typer.Argument(help="CSV with a header: sku,cost,currency[,marketplace]")],
@@ -439,3 +594,17 @@ def costs_import_command(
     )
     if errors and not imported:
         raise typer.Exit(1)
+
+
+def _register_admin_commands() -> None:
+    """connections add/list/remove, users list/reset-password, secrets rotate (in cli_admin)."""
+    import sellersync.cli_admin  # noqa: F401
+
+
+_register_admin_commands()
+
+if __name__ == "__main__":
+    # run as `python -m sellersync.cli`: the commands registered on the imported module's app
+    from sellersync.cli import app as _app
+
+    _app()

@@ -68,8 +68,18 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; SQLite file under ./var/ by default, or postgresql+psycopg://…",
     )
     spapi_endpoint: str = Field(
-        "https://sellingpartnerapi-na.amazon.com",
-        description="Base URL of the SP-API (Amazon's regional endpoint or the emulator).",
+        "",
+        description="One SP-API base URL for every region (backward compatible); empty: per region.",
+    )
+    spapi_endpoints: dict[str, str] = Field(
+        default_factory=dict,
+        description="Region -> SP-API base URL (JSON); a region not named uses SELLERSYNC_SPAPI_ENDPOINT "
+        "or else Amazon's endpoint of the region.",
+    )
+    consent_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Region -> base URL of the consent page (JSON); else SELLERSYNC_CONSENT_URL or "
+        "the region's Seller Central host.",
     )
     lwa_endpoint: str = Field(
         "https://api.amazon.com/auth/o2/token", description="Login with Amazon token URL."
@@ -143,6 +153,7 @@ class Settings(BaseSettings):
     )
     consent_beta: bool = Field(False, description="Add version=beta to the consent URL (draft apps).")
     amazon_region: str = Field("NA", description="Region connected when /api/amazon/connect names none.")
+    regions: str = Field("NA,EU,FE", description="Comma-separated regions the dashboard's Connect offers.")
     dashboard_url: str = Field("/", description="Where the OAuth callback sends the browser (?syncId=…).")
     session_days: float = Field(14.0, description="Lifetime of a dashboard sign-in session.")
     oauth_state_ttl_seconds: float = Field(600.0, description="Lifetime of an OAuth consent state.")
@@ -170,6 +181,39 @@ class Settings(BaseSettings):
     digest_lease_seconds: float = Field(
         300.0, description="A delivery still `sending` after this long (its process died) is tried again."
     )
+
+    def endpoint_for(self, region: str) -> str:
+        """The SP-API base URL of ``region`` (KeyError for a region Amazon does not have)."""
+        from sellersync.amazon.regions import get_region
+
+        amazon = get_region(region)
+        return (self.spapi_endpoints.get(amazon.code) or self.spapi_endpoint or amazon.endpoint).rstrip("/")
+
+    def region_list(self) -> list[str]:
+        """The regions this deployment connects sellers in (``SELLERSYNC_REGIONS``), in order."""
+        return [r.strip().upper() for r in self.regions.split(",") if r.strip()]
+
+    def consent_base_for(self, region: str) -> str:
+        """The configured consent page base URL of ``region``; empty: the region's Seller Central."""
+        return (self.consent_urls.get(region.upper()) or self.consent_url).strip()
+
+    @model_validator(mode="after")
+    def _regions_known(self) -> Settings:
+        from sellersync.amazon.regions import REGIONS
+
+        for name, mapping in (("SPAPI_ENDPOINTS", self.spapi_endpoints), ("CONSENT_URLS", self.consent_urls)):
+            unknown = sorted(set(k.upper() for k in mapping) - set(REGIONS))
+            if unknown:
+                raise ValueError(
+                    f"SELLERSYNC_{name} names unknown region(s) {', '.join(unknown)} "
+                    f"(regions: {', '.join(REGIONS)})"
+                )
+        unknown = sorted(set(self.region_list()) - set(REGIONS))
+        if unknown:
+            raise ValueError(f"SELLERSYNC_REGIONS names unknown region(s) {', '.join(unknown)}")
+        self.spapi_endpoints = {k.upper(): v for k, v in self.spapi_endpoints.items()}
+        self.consent_urls = {k.upper(): v for k, v in self.consent_urls.items()}
+        return self
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

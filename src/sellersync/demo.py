@@ -45,11 +45,35 @@ def run_demo(
         status = run_sync_foreground(settings, connection_id, trigger="cli")
     _print_claims(settings, connection_id, console)
     _demo_user(settings, console)
-    console.print(
-        f"demo finished: sync {status}. Browse the store with `sellersync serve` and "
-        "`curl -H 'Authorization: Bearer <token>' http://127.0.0.1:8000/api/sync/status`."
-    )
+    console.print(f"demo finished: sync {status}.", highlight=False)
+    _how_to_open(settings, console)
     return status
+
+
+def _how_to_open(settings: Settings, console: Console) -> None:
+    """The exact commands that open the dashboard on the data just synced (the venv is not on PATH)."""
+    import os
+    import shlex
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).parent / "sellersync"
+    try:
+        shown = os.path.relpath(exe)
+        shown = shown if not shown.startswith("..") else str(exe)
+    except ValueError:
+        shown = str(exe)
+    env = ""
+    if os.environ.get("SELLERSYNC_DATABASE_URL"):
+        env = f"SELLERSYNC_DATABASE_URL={shlex.quote(settings.database_url)} "
+    console.print(
+        "Open the dashboard on this data (Connect, Start sync and Cancel talk to the embedded emulator):\n"
+        f"  {env}{shown} serve --emulator\n"
+        f"  then browse http://127.0.0.1:8000/ and sign in as {DEMO_EMAIL} "
+        f"(forgot the password? {shown} users reset-password --email {DEMO_EMAIL})",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _print_claims(settings: Settings, connection_id: int, console: Console) -> None:

@@ -19,7 +19,7 @@ import httpx
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from sellersync.amazon import AccessTokenCache, CallStats, CancelToken, LwaClient, RateLimiter, SpApiClient
+from sellersync.amazon import AccessTokenCache, RateLimiter
 from sellersync.amazon.errors import AmazonError, LwaError
 from sellersync.amazon.regions import REGIONS, get_region, region_for_marketplace
 from sellersync.config import Settings
@@ -58,8 +58,9 @@ def redirect_uri(settings: Settings) -> str:
 
 def region_code(settings: Settings, requested: str | None) -> str:
     code = (requested or settings.amazon_region).upper()
-    if code not in REGIONS:
-        raise ConnectFailed("Unknown region", f"region must be one of {', '.join(REGIONS)}")
+    offered = [r for r in settings.region_list() if r in REGIONS]
+    if code not in offered:
+        raise ConnectFailed("Unknown region", f"region must be one of {', '.join(offered)}")
     return code
 
 
@@ -83,7 +84,7 @@ def issue_state(s: Session, settings: Settings, *, user_id: int, workspace_id: i
 
 def consent_url(settings: Settings, state: str, region: str) -> str:
     """Seller Central's consent page of the region (or ``SELLERSYNC_CONSENT_URL``)."""
-    host = settings.consent_url.strip() or None
+    host = settings.consent_base_for(region) or None
     if host and host.rstrip("/").endswith(CONSENT_PATH):
         host = host.rstrip("/")[: -len(CONSENT_PATH)]
     return get_region(region).consent_url(
@@ -187,8 +188,9 @@ def complete(runtime: Runtime, accepted: AcceptedState, *, code: str, selling_pa
             "Invalid answer from Amazon",
             "Amazon's answer lacks the authorization code or the seller id; nothing was connected.",
         )
+    factory = runtime.jobs.api_factory
     with httpx.Client(timeout=settings.http_timeout_seconds) as http:
-        lwa = LwaClient(settings.lwa_endpoint, settings.lwa_client_id, settings.lwa_client_secret, http)
+        lwa = factory.lwa(http)
         try:
             grant = lwa.exchange_code(code, redirect_uri(settings))
         except LwaError as exc:
@@ -200,18 +202,14 @@ def complete(runtime: Runtime, accepted: AcceptedState, *, code: str, selling_pa
             ) from None
         cache = AccessTokenCache()
         cache.put("oauth", grant.access_token, grant.expires_in)
-        client = SpApiClient(
-            settings.spapi_endpoint,
+        # the region the connect request chose (carried by the state): its endpoint, its marketplaces
+        client = factory.client(
+            accepted.region,
             "oauth",
             grant.refresh_token or "",
-            lwa,
-            cache,
-            RateLimiter(),
-            CallStats(),
-            CancelToken(),
-            settings=settings,
-            http=http,
-            backoff_base=settings.retry_backoff_seconds,
+            http,
+            token_cache=cache,
+            limiter=RateLimiter(),
         )
         try:
             participations = client.get_marketplace_participations()

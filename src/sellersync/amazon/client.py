@@ -19,6 +19,7 @@ import httpx
 
 from sellersync.amazon.cancel import CancelToken
 from sellersync.amazon.errors import (
+    AmazonError,
     LwaError,
     RetriesExhausted,
     SpApiError,
@@ -70,6 +71,10 @@ def _csv(values: Sequence[str] | str) -> str:
     if isinstance(values, str):
         return values
     return ",".join(values)
+
+
+class Unreachable(AmazonError):
+    """The SP-API endpoint could not be reached (DNS, connection, timeout); the message names the URL."""
 
 
 class _Retryable(Exception):
@@ -217,7 +222,8 @@ class SpApiClient:
         try:
             response = self.http.request(method, url, params=query, json=body, headers=headers)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
-            raise _Retryable(exc) from exc
+            # name the URL tried (never the query or headers): "cannot reach Amazon" must say where
+            raise _Retryable(Unreachable(f"{method} {url}: {type(exc).__name__}: {exc}")) from exc
         self.limiter.observe(operation, response.headers.get(RATE_LIMIT_HEADER))
         status = response.status_code
         if 200 <= status < 300:

@@ -137,7 +137,7 @@ class LwaClient:
             )
         except httpx.HTTPError as exc:
             # the message of a transport error names the URL, never the form body
-            raise LwaError(None, type(exc).__name__, str(exc)) from None
+            raise LwaError(None, type(exc).__name__, f"{self.token_url}: {exc}") from None
         body: Any
         try:
             body = response.json()

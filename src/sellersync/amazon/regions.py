@@ -84,6 +84,40 @@ REGIONS: Mapping[str, Region] = {
     ),
 }
 
+#: Marketplace id -> (country code, Amazon site, currency), for people reading a list of marketplaces.
+MARKETPLACE_INFO: Mapping[str, tuple[str, str, str]] = {
+    "ATVPDKIKX0DER": ("US", "Amazon.com", "USD"),
+    "A2EUQ1WTGCTBG2": ("CA", "Amazon.ca", "CAD"),
+    "A1AM78C64UM0Y8": ("MX", "Amazon.com.mx", "MXN"),
+    "A2Q3Y263D00KWC": ("BR", "Amazon.com.br", "BRL"),
+    "A1F83G8C2ARO7P": ("GB", "Amazon.co.uk", "GBP"),
+    "A1PA6795UKMFR9": ("DE", "Amazon.de", "EUR"),
+    "A13V1IB3VIYZZH": ("FR", "Amazon.fr", "EUR"),
+    "APJ6JRA9NG5V4": ("IT", "Amazon.it", "EUR"),
+    "A1RKKUPIHCS9HS": ("ES", "Amazon.es", "EUR"),
+    "A1805IZSGTT6HS": ("NL", "Amazon.nl", "EUR"),
+    "A2NODRKZP88ZB9": ("SE", "Amazon.se", "SEK"),
+    "A1C3SOZRARQ6R3": ("PL", "Amazon.pl", "PLN"),
+    "AMEN7PMS3EDWL": ("BE", "Amazon.com.be", "EUR"),
+    "A33AVAJ2PDY3EV": ("TR", "Amazon.com.tr", "TRY"),
+    "A2VIGQ35RCS4UG": ("AE", "Amazon.ae", "AED"),
+    "A17E79C6D8DWNP": ("SA", "Amazon.sa", "SAR"),
+    "ARBP9OOSHTCHU": ("EG", "Amazon.eg", "EGP"),
+    "A21TJRUUN4KGV": ("IN", "Amazon.in", "INR"),
+    "A28R8C7NBKEWEA": ("IE", "Amazon.ie", "EUR"),
+    "AE08WJ6YKNBMC": ("ZA", "Amazon.co.za", "ZAR"),
+    "A1VC38T7YXB528": ("JP", "Amazon.co.jp", "JPY"),
+    "A39IBJ37TRP1C6": ("AU", "Amazon.com.au", "AUD"),
+    "A19VAU5U5O7RUS": ("SG", "Amazon.sg", "SGD"),
+}
+
+
+def marketplace_view(marketplace_id: str) -> dict[str, str | None]:
+    """``{"id", "country", "name", "currency"}`` of a marketplace id (None parts for an unknown id)."""
+    country, name, currency = MARKETPLACE_INFO.get(marketplace_id, (None, None, None))
+    return {"id": marketplace_id, "country": country, "name": name, "currency": currency}
+
+
 _REGION_BY_MARKETPLACE = {mid: region for region in REGIONS.values() for mid in region.marketplaces.values()}
 
 

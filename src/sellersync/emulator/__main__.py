@@ -17,7 +17,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", default="typical", help="clean | typical | messy")
     p.add_argument("--size", default="small")
     p.add_argument("--speed", type=float, default=1.0, help="rate limits x, report time /")
-    p.add_argument("--region", default="NA", help="NA | EU | FE")
+    p.add_argument(
+        "--region", action="append", default=None, help="NA | EU; repeat to serve several under /<region>"
+    )
     p.add_argument("--anchor", default=None, help="the world's today (YYYY-MM-DD); default today")
     p.add_argument("--truth-file", default=None, help="write the truth manifest JSON here")
     p.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
@@ -44,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_args(argv)
+    args.region = args.region or ["NA"]
     serve(**vars(args))
 
 

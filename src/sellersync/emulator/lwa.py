@@ -11,6 +11,7 @@ import binascii
 import secrets
 import threading
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.requests import Request
@@ -118,6 +119,13 @@ class TokenStore:
             return self._mint(seller, refresh_token)
 
     # --- checks and admin ---------------------------------------------------------------------
+    def knows(self, *, code: str | None, refresh_token: str | None) -> bool:
+        """Whether this store issued ``code`` or ``refresh_token`` (a multi-region server's routing)."""
+        with self._lock:
+            return (code is not None and code in self._codes) or (
+                refresh_token is not None and refresh_token in self._refresh
+            )
+
     def seller_for_access_token(self, token: str | None) -> str | None:
         if not token:
             return None
@@ -150,11 +158,15 @@ def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str | N
 
 
 async def token_endpoint(request: Request) -> Response:
-    emu = request.app.state.emu
+    return await token_response(request.app.state.emu, request, await request.body())
+
+
+async def token_response(emu: Any, request: Request, raw: bytes) -> Response:
+    """Answer one token request with the token store of ``emu`` (one region's world)."""
     store: TokenStore = emu.lwa
     emu.stats.count("lwa.token")
     try:
-        form = dict(parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True))
+        form = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
     except UnicodeDecodeError:
         form = {}
     try:

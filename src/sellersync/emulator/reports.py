@@ -339,7 +339,8 @@ async def get_report_document(request: Request) -> Response:
     if not emu.documents.exists(doc_id):
         raise not_found("Report document not found.", f"Document {doc_id} not found.")
     token = emu.signer.dumps({"d": doc_id, "x": int(emu.clock() + 300)})
-    url = f"{_own_origin(request)}/_emulator/documents/{token}"
+    # root_path: under a multi-region server the world is mounted at /<region>
+    url = f"{_own_origin(request)}{request.scope.get('root_path', '')}/_emulator/documents/{token}"
     return json_response(serializers.report_document(doc_id, url, "GZIP"))
 
 

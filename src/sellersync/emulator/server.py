@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -74,6 +75,38 @@ def write_truth(world: WorldView, path: str | Path) -> None:
     target.write_text(json.dumps(world.truth(), indent=2, sort_keys=True, default=str) + "\n")
 
 
+def create_server_app(
+    *,
+    seed: int = 1,
+    scenario: str = "typical",
+    size: str = "small",
+    speed: float = 1.0,
+    regions: Sequence[str] = ("NA",),
+    anchor: str | date | datetime | None = None,
+    faults: FaultConfig | None = None,
+    client_id: str = DEFAULT_CLIENT_ID,
+    client_secret: str = DEFAULT_CLIENT_SECRET,
+) -> tuple[Any, dict[str, WorldView]]:
+    """The emulator app and its worlds by region.
+
+    One region: that world served at the root (as always). Several: one world per region, the k-th
+    seeded ``seed + k``, each under ``/<region>`` (see :mod:`sellersync.emulator.multi`).
+    """
+    from .multi import create_multi_app
+
+    codes = [r.strip().upper() for r in regions if r.strip()] or ["NA"]
+    if len(set(codes)) != len(codes):
+        raise ValueError(f"each region once: {', '.join(codes)}")
+    worlds = {code: build(seed + k, scenario, size, code, anchor) for k, code in enumerate(codes)}
+    apps = {
+        code: create_app(world, speed=speed, faults=faults, client_id=client_id, client_secret=client_secret)
+        for code, world in worlds.items()
+    }
+    if len(codes) == 1:
+        return apps[codes[0]], worlds
+    return create_multi_app(apps), worlds
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8765,
@@ -81,7 +114,7 @@ def serve(
     scenario: str = "typical",
     size: str = "small",
     speed: float = 1.0,
-    region: str = "NA",
+    region: str | Sequence[str] = "NA",
     anchor: str | date | datetime | None = None,
     truth_file: str | Path | None = None,
     *,
@@ -100,9 +133,7 @@ def serve(
     """Serve the emulator until interrupted (the ``sellersync emulator`` command)."""
     import uvicorn
 
-    world = build(seed, scenario, size, region, anchor)
-    if truth_file:
-        write_truth(world, truth_file)
+    regions = [region] if isinstance(region, str) else list(region)
     faults = FaultConfig(
         error_5xx_rate=error_5xx_rate,
         throttle_bursts=parse_throttle_bursts(throttle_bursts),
@@ -114,15 +145,40 @@ def serve(
         deny_consent=deny_consent,
     )
     faults.validate()
-    app = create_app(world, speed=speed, faults=faults, client_id=client_id, client_secret=client_secret)
-    info: dict[str, Any] = {
-        "url": f"http://{host}:{port}",
-        "seller_id": world.seller_id,
-        "marketplaces": [m.marketplace_id for m in world.marketplaces],
-        "seed": seed,
-        "scenario": scenario,
-        "size": size,
-        "speed": speed,
-    }
-    print(f"sellersync SP-API emulator: {json.dumps(info)}", flush=True)
+    app, worlds = create_server_app(
+        seed=seed,
+        scenario=scenario,
+        size=size,
+        speed=speed,
+        regions=regions,
+        anchor=anchor,
+        faults=faults,
+        client_id=client_id,
+        client_secret=client_secret,
+    )
+    url = f"http://{host}:{port}"
+    if truth_file:
+        if len(worlds) == 1:
+            write_truth(next(iter(worlds.values())), truth_file)
+        else:  # one manifest per region: truth.json -> truth.na.json, truth.eu.json
+            target = Path(truth_file)
+            for code, world in worlds.items():
+                write_truth(world, target.with_name(f"{target.stem}.{code.lower()}{target.suffix}"))
+    for code, world in worlds.items():
+        base = url if len(worlds) == 1 else f"{url}/{code.lower()}"
+        info: dict[str, Any] = {
+            "url": base,
+            "region": code,
+            "seller_id": world.seller_id,
+            "marketplaces": [m.marketplace_id for m in world.marketplaces],
+            "seed": world.seed,
+            "scenario": scenario,
+            "size": size,
+            "speed": speed,
+        }
+        print(f"sellersync SP-API emulator: {json.dumps(info)}", flush=True)
+    if len(worlds) > 1:
+        endpoints = {code: f"{url}/{code.lower()}" for code in worlds}
+        print(f"SELLERSYNC_SPAPI_ENDPOINTS='{json.dumps(endpoints)}'", flush=True)
+        print(f"SELLERSYNC_LWA_ENDPOINT={url}/auth/o2/token", flush=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level)

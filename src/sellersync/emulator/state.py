@@ -63,6 +63,7 @@ async def begin(request: Request, operation: str) -> str:
     seller = emu.lwa.seller_for_access_token(request.headers.get("x-amz-access-token"))
     if seller is None:
         raise unauthorized()
+    request.state.seller_id = seller
     if emu.faults.throttle(operation) or not emu.limiter.allow(seller, operation):
         raise quota_exceeded()
     status = emu.faults.server_error(operation)

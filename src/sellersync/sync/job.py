@@ -142,12 +142,13 @@ class SyncJob:
                 ledger.add_event(s, run, "sync.log", {"message": f"resumed (attempt {run.attempt})"})
             try:
                 refresh_token = refresh_token_of(conn, self.box)
+                region = conn.region
             except Exception as exc:
                 self._finish(s, run, "failed", f"connection cannot be used: {exc}")
                 return "failed"
         keeper = LeaseKeeper(self.uow, sync_id, self.owner, self.lease, token)
         keeper.start()
-        api = self.api_factory.for_connection(run.connection_id, refresh_token, token)
+        api = self.api_factory.for_connection(run.connection_id, refresh_token, token, region=region)
         self._api, self._stats_saved = api, False
         structlog.contextvars.bind_contextvars(sync_id=sync_id)
         log.info("sync running", extra={"attempt": run.attempt})

@@ -29,6 +29,11 @@ STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
+REGION_LABELS = {
+    "NA": "North America (US, CA, MX, BR)",
+    "EU": "Europe, Middle East, India (UK, DE, FR, IT, ES, …)",
+    "FE": "Far East (JP, AU, SG)",
+}
 SYNC_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
 CLAIM_ID = re.compile(r"^[0-9]{1,10}$")
 NEXT_PAGE = re.compile(r"^/claims(/[0-9]{1,10})?$")
@@ -87,6 +92,8 @@ def _page_context(runtime: RuntimeDep, caller: Caller) -> dict[str, object]:
         "workspace": who["workspace"]["name"],
         "role": caller.role,
         "can_write": caller.can_write,
+        "regions": [(code, REGION_LABELS.get(code, code)) for code in runtime.settings.region_list()],
+        "default_region": runtime.settings.amazon_region.upper(),
     }
 
 

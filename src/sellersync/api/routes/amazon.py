@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from sellersync.accounts import oauth
+from sellersync.amazon.regions import marketplace_view
 from sellersync.api.deps import CurrentCaller, RuntimeDep, caller_of
 from sellersync.api.errors import ApiError, not_found
 from sellersync.store.models import AmazonConnection
@@ -43,6 +44,7 @@ def connection_view(c: AmazonConnection) -> dict[str, Any]:
         "sellingPartnerId": c.selling_partner_id,
         "region": c.region,
         "marketplaceIds": list(c.marketplace_ids or []),
+        "marketplaces": [marketplace_view(m) for m in c.marketplace_ids or []],
         "status": c.status,
         "reconnectRequired": c.status == "reconnect_required",
         "message": STATUS_MESSAGES.get(c.status, c.status),
@@ -155,7 +157,7 @@ def callback(
         return page(exc.title, exc.message, exc.status, dashboard)
     log.info(
         "amazon connected",
-        extra={"connection_id": done.connection_id, "sync_id": done.sync_id, "created": done.created},
+        extra={"connection_id": done.connection_id, "sync_id": done.sync_id, "new_connection": done.created},
     )
     sep = "&" if "?" in dashboard else "?"
     return RedirectResponse(f"{dashboard}{sep}{urlencode({'syncId': done.sync_id})}", status_code=303)

@@ -180,6 +180,12 @@
 
   // ------------------------------------------------------------------ connections
 
+  // "Amazon.com (US, USD)": people read names, countries and currencies, not marketplace ids
+  function marketplaceNames(c) {
+    const list = c.marketplaces || (c.marketplaceIds || []).map((id) => ({ id }));
+    return list.map((m) => (m.name ? `${m.name} (${m.country}, ${m.currency})` : m.id)).join(", ");
+  }
+
   function renderConnections(body) {
     const items = body.items || [];
     const tbody = $("connections-table").querySelector("tbody");
@@ -188,7 +194,7 @@
         row([
           { text: c.sellingPartnerId },
           { text: c.region },
-          { text: (c.marketplaceIds || []).join(", ") },
+          { text: marketplaceNames(c) },
           status(c.status),
           time(c.lastSyncedAt),
         ]),
@@ -487,7 +493,7 @@
 
   $("start").addEventListener("click", startSync);
   $("cancel").addEventListener("click", cancelSync);
-  $("connect").addEventListener("click", () => connectAmazon(null));
+  $("connect").addEventListener("click", () => connectAmazon($("connect-region").value || null));
   $("reconnect").addEventListener("click", (e) => connectAmazon(e.currentTarget.dataset.region || null));
   $("sign-out").addEventListener("click", async () => {
     try {
