@@ -126,6 +126,17 @@ class DocumentError(AmazonError):
         super().__init__(f"report document {document_id or '?'}: {reason}")
 
 
+class DocumentUnreadable(AmazonError):
+    """A document that arrived intact but cannot be read as its report: no header row, or a header
+    without the columns its report type must have. Not a download failure (downloading it again
+    gives the same bytes at once): the unit fails and is retried later, then named in ``partial``."""
+
+    def __init__(self, document_id: str | None, reason: str) -> None:
+        self.document_id = document_id
+        self.reason = reason
+        super().__init__(f"report document {document_id or '?'}: {reason}")
+
+
 class DocumentDownloadFailed(AmazonError):
     """A report document could not be downloaded intact within the retry budget."""
 

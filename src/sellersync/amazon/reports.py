@@ -101,10 +101,11 @@ class ReportData:
         """True when Amazon said so (the report was CANCELLED: nothing in the window)."""
         return self.document_id is None
 
-    def rows(self) -> Iterator[dict[str, str]]:
+    def rows(self, required: Sequence[Sequence[str]] = ()) -> Iterator[dict[str, str]]:
+        """The document's rows; ``required``: the columns its header must have (see ``iter_rows``)."""
         if self.document_id is None:
             return iter(())
-        return self.fetcher.iter_rows(self.document_id)
+        return self.fetcher.iter_rows(self.document_id, required=required)
 
     def __iter__(self) -> Iterator[dict[str, str]]:
         return self.rows()
@@ -388,7 +389,9 @@ class ReportFetcher:
         algorithm = str(body.get("compressionAlgorithm") or "").upper()
         return ReportDocument(document_id, str(url), True if algorithm == "GZIP" else None)
 
-    def _stream(self, document: ReportDocument) -> Iterator[dict[str, str]]:
+    def _stream(
+        self, document: ReportDocument, required: Sequence[Sequence[str]] = ()
+    ) -> Iterator[dict[str, str]]:
         self.client.stats.record_call(DOWNLOAD_OPERATION)
         try:
             with self.http.stream("GET", document.url) as response:
@@ -405,6 +408,7 @@ class ReportFetcher:
                     compressed=compressed,
                     charset=charset,
                     document_id=document.document_id,
+                    required=required,
                 )
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             raise DocumentError(document.document_id, f"download interrupted: {type(exc).__name__}") from None
@@ -414,11 +418,16 @@ class ReportFetcher:
             self.cancel.raise_if_cancelled()
             yield chunk
 
-    def iter_rows(self, document_id: str) -> Iterator[dict[str, str]]:
+    def iter_rows(
+        self, document_id: str, *, required: Sequence[Sequence[str]] = ()
+    ) -> Iterator[dict[str, str]]:
         """Stream a document's rows (dicts keyed by header name), each row delivered once.
 
         A truncated or corrupt download is retried with a fresh URL (bounded by
-        ``download_retries``); rows already delivered are skipped on the retry.
+        ``download_retries``); rows already delivered are skipped on the retry. A document that
+        arrived whole is never downloaded again: bytes its charset cannot decode mark their row
+        alone, and a missing or incomplete header (``required``: each entry lists one column's
+        accepted names) raises :class:`DocumentUnreadable` at once.
         """
         delivered = 0
         failures = 0
@@ -426,7 +435,7 @@ class ReportFetcher:
             document = self.open_document(document_id)
             seen = 0
             try:
-                for row in self._stream(document):
+                for row in self._stream(document, required):
                     seen += 1
                     if seen <= delivered:
                         continue

@@ -19,6 +19,7 @@ from sellersync.normalize.errors import RowError
 from sellersync.normalize.marketplaces import default_currency
 from sellersync.normalize.occurrences import MEMORY_KEYS, Occurrences
 from sellersync.normalize.parse import parse_datetime, parse_int, parse_money
+from sellersync.store.limits import storable_text, unstorable
 from sellersync.store.models.canonical import CanonicalRow, QuarantinedRow
 
 __all__ = [
@@ -85,6 +86,12 @@ class Record:
             missing = sorted(expected - self.values.keys())
             extra = sorted(self.values.keys() - expected)
             raise TypeError(f"{self.model.__name__} record: missing {missing}, unexpected {extra}")
+        # the one check every normaliser passes through: a value the store cannot hold (NUL, a lone
+        # surrogate, too long, out of range) makes the row a RowError, so it is quarantined, never
+        # sent to the database where it would fail the whole unit
+        problem = unstorable(self.model, self.values)
+        if problem is not None:
+            raise RowError(problem)
 
     @property
     def natural_key(self) -> tuple[Any, ...]:
@@ -157,6 +164,8 @@ class Quarantine:
             if isinstance(self.raw, str)
             else json.dumps(_canon(self.raw), sort_keys=True, ensure_ascii=False)
         )
+        # the raw row is what could not be stored: keep it in a form that can (NUL, surrogates escaped)
+        raw, reason = storable_text(raw), storable_text(self.reason)
         return Record(
             QuarantinedRow,
             {
@@ -165,7 +174,7 @@ class Quarantine:
                 "stream": self.stream,
                 "row_key": self.row_key,
                 "raw": raw,
-                "reason": self.reason,
+                "reason": reason,
             },
         )
 

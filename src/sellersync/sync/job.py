@@ -33,6 +33,7 @@ from sellersync.connections import refresh_token_of
 from sellersync.normalize.base import Context, Quarantine
 from sellersync.normalize.registry import NORMALIZERS
 from sellersync.secrets import SecretBox
+from sellersync.store.limits import store_rejections
 from sellersync.store.models import AmazonConnection, QuarantinedRow, SyncRun, SyncUnit
 from sellersync.store.models.canonical import CanonicalRow
 from sellersync.store.types import utcnow
@@ -48,6 +49,9 @@ from sellersync.sync.spool import Spool
 from sellersync.sync.streams import BY_NAME, Source
 
 log = logging.getLogger(__name__)
+
+#: a write the database refused for its content: it fails the unit, never the run
+STORE_REJECTIONS = store_rejections()
 
 MIN_SPLIT = timedelta(days=1)
 
@@ -413,6 +417,10 @@ class SyncJob:
                 s.get_one(SyncUnit, unit_id).status = "cancelled"
             raise
         except (AmazonError, OperationalError) as exc:  # OperationalError: e.g. SQLite busy past its timeout
+            if not self._retry_unit(unit_id, exc):
+                self._fail_unit(sync_id, unit_id, exc)
+        except STORE_REJECTIONS as exc:  # e.g. DataError: this unit's rows were refused, not the run's
+            log.warning("the store refused a unit's rows", exc_info=True)
             if not self._retry_unit(unit_id, exc):
                 self._fail_unit(sync_id, unit_id, exc)
 
