@@ -50,7 +50,9 @@ class Context:
     ``decimal_comma``: how the marketplace writes amounts in flat files (None: infer per cell).
     ``currency``: the marketplace currency, used when a row names none.
     ``posted_fallback``: for Finances events that carry no ``PostedDate`` (ServiceFeeEvent has none in
-    the model), the end of the queried posting window; without it such events are quarantined.
+    the model), the start of the posting month the queried window lies in (windows never cross a
+    month and always start at its start, see ``sync.planner.posting_month``); without it such events
+    are quarantined.
     """
 
     connection_id: int

@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from sellersync.amazon import (
@@ -33,7 +33,7 @@ from sellersync.connections import refresh_token_of
 from sellersync.normalize.base import Context, Quarantine
 from sellersync.normalize.registry import NORMALIZERS
 from sellersync.secrets import SecretBox
-from sellersync.store.limits import store_rejections
+from sellersync.store.limits import storable_text, store_rejections
 from sellersync.store.models import AmazonConnection, QuarantinedRow, SyncRun, SyncUnit
 from sellersync.store.models.canonical import CanonicalRow
 from sellersync.store.types import utcnow
@@ -43,7 +43,7 @@ from sellersync.sync import ledger
 from sellersync.sync.amazon_api import AmazonApi, AmazonApiFactory
 from sellersync.sync.counts import canonical_counts
 from sellersync.sync.extract import extract
-from sellersync.sync.planner import PlanInputs, SettlementListing, plan
+from sellersync.sync.planner import PlanInputs, SettlementListing, plan, posting_month
 from sellersync.sync.progress import NullProgress, ProgressSink, percent, stream_message
 from sellersync.sync.spool import Spool
 from sellersync.sync.streams import BY_NAME, Source
@@ -54,6 +54,17 @@ log = logging.getLogger(__name__)
 STORE_REJECTIONS = store_rejections()
 
 MIN_SPLIT = timedelta(days=1)
+
+
+def unit_error(exc: BaseException) -> str:
+    """What a failed unit records: the error's class and first line (a refused statement's SQL and
+    parameters, which may be thousands of rows, are left out)."""
+    cause = getattr(exc, "orig", None) if isinstance(exc, StatementError) else None
+    shown = cause if isinstance(cause, BaseException) else exc
+    text = str(shown).strip().splitlines()[0] if str(shown).strip() else ""
+    if len(text) > 500:
+        text = text[:500] + "…"
+    return storable_text(f"{type(shown).__name__}: {text}")
 
 
 @dataclass
@@ -431,7 +442,7 @@ class SyncJob:
             if unit.attempts > self.settings.unit_retries:
                 return False
             unit.status = "pending"
-            unit.error = f"{type(exc).__name__}: {exc}"
+            unit.error = unit_error(exc)
             run = s.get_one(SyncRun, unit.sync_id)
             ledger.add_event(
                 s,
@@ -445,7 +456,7 @@ class SyncJob:
         with self.uow() as s:
             unit = s.get_one(SyncUnit, unit_id)
             unit.status = "failed"
-            unit.error = f"{type(exc).__name__}: {exc}"
+            unit.error = unit_error(exc)
             run = s.get_one(SyncRun, sync_id)
             ledger.add_event(
                 s, run, "sync.log", {"level": "error", "message": f"{unit.stream} failed: {unit.error}"}
@@ -491,7 +502,7 @@ class SyncJob:
             connection_id=connection_id,
             marketplace_id=unit.marketplace_id,
             stream=stream.name,
-            posted_fallback=unit.window_end if stream.source is Source.FINANCES else None,
+            posted_fallback=posting_month(unit.window_start) if stream.source is Source.FINANCES else None,
         )
         counter = _Counter(extracted.rows)
         with Spool() as spool:
