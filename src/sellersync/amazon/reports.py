@@ -29,6 +29,7 @@ from sellersync.amazon.client import SpApiClient, backoff_delay, parse_datetime
 from sellersync.amazon.errors import (
     DocumentDownloadFailed,
     DocumentError,
+    DocumentUnreadable,
     ReportFailed,
     ReportTimedOut,
     SpApiError,
@@ -105,7 +106,15 @@ class ReportData:
         """The document's rows; ``required``: the columns its header must have (see ``iter_rows``)."""
         if self.document_id is None:
             return iter(())
-        return self.fetcher.iter_rows(self.document_id, required=required)
+        return self._rows(self.document_id, required)
+
+    def _rows(self, document_id: str, required: Sequence[Sequence[str]]) -> Iterator[dict[str, str]]:
+        try:
+            yield from self.fetcher.iter_rows(document_id, required=required)
+        except DocumentUnreadable as exc:
+            exc.report_id = self.report_id
+            self.fetcher.unreadable.add(self.report_id)
+            raise
 
     def __iter__(self) -> Iterator[dict[str, str]]:
         return self.rows()
@@ -187,6 +196,9 @@ class ReportFetcher:
         self._listings: dict[str, tuple[float, list[dict[str, Any]]]] = {}
         #: reports we requested that have not reached a terminal status (cancelled if the sync is)
         self.requested: set[str] = set()
+        #: reports never to reuse: their document arrived whole but could not be read as the report
+        #: (DocumentUnreadable), so a retry asks Amazon for a fresh one instead of the same bytes
+        self.unreadable: set[str] = set()
 
     def close(self) -> None:
         if self._owns_http:
@@ -233,6 +245,7 @@ class ReportFetcher:
             r
             for r in self._reusable(report_type)
             if report_matches(r, report_type, marketplace_ids, start, end)
+            and str(r.get("reportId")) not in self.unreadable
         ]
         if not candidates:
             return None

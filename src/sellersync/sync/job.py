@@ -24,6 +24,7 @@ from sellersync.amazon import (
     AuthorizationRevoked,
     Cancelled,
     CancelToken,
+    DocumentUnreadable,
     ReportFailed,
     get_region,
     parse_datetime,
@@ -163,6 +164,7 @@ class SyncJob:
         keeper = LeaseKeeper(self.uow, sync_id, self.owner, self.lease, token)
         keeper.start()
         api = self.api_factory.for_connection(run.connection_id, refresh_token, token)
+        api.reports.unreadable |= self._unreadable_reports(run.connection_id)
         self._api, self._stats_saved = api, False
         structlog.contextvars.bind_contextvars(sync_id=sync_id)
         log.info("sync running", extra={"attempt": run.attempt})
@@ -182,6 +184,22 @@ class SyncJob:
                 except OperationalError:
                     log.warning("could not save this attempt's API call counts", exc_info=True)
             structlog.contextvars.unbind_contextvars("sync_id")
+
+    def _unreadable_reports(self, connection_id: int) -> set[str]:
+        """Reports of this connection whose document could not be read lately: never reused."""
+        since = utcnow() - timedelta(days=2)  # Amazon's reports are reused for a day at most
+        with self.uow() as s:
+            found = s.scalars(
+                select(SyncUnit.report_id)
+                .join(SyncRun, SyncRun.id == SyncUnit.sync_id)
+                .where(
+                    SyncRun.connection_id == connection_id,
+                    SyncUnit.report_id.is_not(None),
+                    SyncUnit.error.like(f"{DocumentUnreadable.__name__}%"),
+                    SyncUnit.started_at >= since,
+                )
+            ).all()
+        return {r for r in found if r}
 
     def _detect(self, sync_id: str, connection_id: int) -> None:
         """Chain the detection job on the data this sync left (its own run, status and event)."""
@@ -443,6 +461,7 @@ class SyncJob:
                 return False
             unit.status = "pending"
             unit.error = unit_error(exc)
+            _remember_unreadable(unit, exc)
             run = s.get_one(SyncRun, unit.sync_id)
             ledger.add_event(
                 s,
@@ -457,6 +476,7 @@ class SyncJob:
             unit = s.get_one(SyncUnit, unit_id)
             unit.status = "failed"
             unit.error = unit_error(exc)
+            _remember_unreadable(unit, exc)
             run = s.get_one(SyncRun, sync_id)
             ledger.add_event(
                 s, run, "sync.log", {"level": "error", "message": f"{unit.stream} failed: {unit.error}"}
@@ -615,6 +635,12 @@ class SyncJob:
             s, run, f"sync.{'completed' if status in ('completed', 'partial') else status}", data
         )
         ledger.add_agent_event(s, run, status, {"rows": rows, "units": len(units), "error": error})
+
+
+def _remember_unreadable(unit: SyncUnit, exc: Exception) -> None:
+    """Keep the report whose document could not be read on its unit, so no later sync reuses it."""
+    if isinstance(exc, DocumentUnreadable) and exc.report_id and BY_NAME[unit.stream].source is Source.REPORT:
+        unit.report_id = exc.report_id
 
 
 class _Counter:
