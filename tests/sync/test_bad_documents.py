@@ -220,7 +220,8 @@ def _refuse_canadian_removal_orders(env: SyncEnv, refuse: bool) -> None:
     """Make the database itself refuse some rows (a CHECK on PostgreSQL, a trigger on SQLite)."""
     if env.db.dialect == "postgresql":
         sql = (
-            "ALTER TABLE removal_orders ADD CONSTRAINT test_refused CHECK (marketplace_id <> 'A2EUQ1WTGCTBG2')"
+            "ALTER TABLE removal_orders ADD CONSTRAINT test_refused "
+            "CHECK (marketplace_id <> 'A2EUQ1WTGCTBG2')"
             if refuse
             else "ALTER TABLE removal_orders DROP CONSTRAINT test_refused"
         )
