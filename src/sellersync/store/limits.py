@@ -116,7 +116,7 @@ def storable_text(text: str) -> str:
     return _UNSTORABLE_CHARS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
-def store_rejections() -> tuple[type[BaseException], ...]:
+def store_rejections() -> tuple[type[Exception], ...]:
     """The exceptions of a write the database refused for its content (not for being unavailable).
 
     SQLAlchemy's statement errors other than ``OperationalError`` (DataError, IntegrityError, …),
