@@ -7,7 +7,9 @@ whole month, see ``sync.planner.posting_month``) and counted among identical fee
 
 The old keys cannot be converted (the month of a stored fee is not known: only its window's end),
 so this migration deletes the stored ServiceFeeEvent rows and the Finances checkpoints: the next
-sync reads the Finances history again and stores every fee once under its new key. Every other
+sync reads the Finances history again and stores every fee once under its new key. Finances units a
+run planned before the upgrade and has not done yet (180-day windows) are deleted too: read under the
+new code they would date fees by the wrong month; the next sync reads those windows. Every other
 financial event keeps its key (they are dated by their own PostedDate). Downgrade changes nothing:
 the next sync under the old code re-reads what it misses.
 
@@ -30,6 +32,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.execute(sa.text("DELETE FROM financial_events WHERE event_list = 'ServiceFeeEventList'"))
     op.execute(sa.text("DELETE FROM sync_checkpoints WHERE stream = 'financial_events'"))
+    op.execute(sa.text("DELETE FROM sync_units WHERE stream = 'financial_events' AND status <> 'done'"))
 
 
 def downgrade() -> None:
