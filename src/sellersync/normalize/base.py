@@ -121,7 +121,8 @@ def _canon(value: Any) -> Any:
 def digest(*parts: Any) -> str:
     """A 40-hex SHA-1 of canonicalised parts (Decimals normalised, datetimes in UTC ISO form)."""
     payload = json.dumps([_canon(p) for p in parts], sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()
+    # surrogatepass: a lone surrogate (a row about to be quarantined for it) still has a digest
+    return hashlib.sha1(payload.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
 
 
 class OccurrenceCounter:
