@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import gzip
 import itertools
 import tracemalloc
@@ -10,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sellersync.amazon import DocumentError, charset_from_content_type, parse_flat_file
-from sellersync.amazon.flatfile import ERROR_KEY, EXTRA_KEY, split_lines
+from sellersync.amazon import DocumentError, DocumentUnreadable, charset_from_content_type, parse_flat_file
+from sellersync.amazon.flatfile import BYTES_KEY, ERROR_KEY, EXTRA_KEY, LINE_KEY, split_lines
 
 HEADER = ["amazon-order-id", "sku", "product-name", "quantity", "item-price"]
 
@@ -117,10 +118,36 @@ def test_corrupt_gzip_raises_a_document_error() -> None:
         list(parse_flat_file(chunked(bytes(data), 1024), compressed=True))
 
 
-def test_undecodable_bytes_raise_a_document_error() -> None:
-    data = tsv([["1", "s", "Müsli", "1", "1"]]).encode("windows-1252")
-    with pytest.raises(DocumentError, match="decode"):
-        list(parse_flat_file([data], compressed=False, charset="utf-8"))
+def test_an_undecodable_byte_marks_its_row_alone_with_its_raw_bytes() -> None:
+    good = tsv([["1", "s", "Musli", "1", "1"]]).encode("utf-8")
+    bad = "2\ts\tMüsli\t1\t1\n".encode("windows-1252")
+    last = "3\ts\tMüsli\t1\t1\n".encode()
+    data = good + bad + last
+    for size in (1, 3, len(data)):
+        first, marked, third = parse_flat_file(chunked(data, size), compressed=False, charset="utf-8")
+        assert first["amazon-order-id"] == "1" and third["product-name"] == "Müsli"
+        assert marked[ERROR_KEY] == "cannot decode as utf-8: byte 0xfc at character 6"
+        assert base64.b64decode(marked[BYTES_KEY]) == bad.rstrip(b"\n")
+        assert marked[LINE_KEY] == "2\ts\tM\\xfcsli\t1\t1"
+
+
+def test_an_undecodable_shift_jis_lead_byte_marks_its_row_alone() -> None:
+    data = tsv([["1", "s", "商品", "1", "1"]]).encode("shift_jis") + b"2\ts\t\x81\n" + b"3\ts\tp\t1\t1\n"
+    rows = list(parse_flat_file([data], compressed=False, charset="Shift_JIS"))
+    assert [r.get("amazon-order-id") for r in rows] == ["1", None, "3"]
+    assert rows[0]["product-name"] == "商品" and "Shift_JIS" in rows[1][ERROR_KEY]
+
+
+def test_an_empty_document_or_one_without_its_columns_is_unreadable_not_empty() -> None:
+    with pytest.raises(DocumentUnreadable, match="no header row"):
+        list(parse_flat_file([b""], compressed=False))
+    with pytest.raises(DocumentUnreadable, match="no header row"):
+        list(parse_flat_file([b"\r\n\n"], compressed=False))
+    required = [["amazon-order-id"], ["purchase-date", "purchase_date"]]
+    with pytest.raises(DocumentUnreadable, match="'purchase-date or purchase_date'"):
+        list(parse_flat_file([tsv([]).encode()], compressed=False, required=required))
+    ok = "\t".join(["Amazon Order ID", "purchase_date"]) + "\n"
+    assert list(parse_flat_file([ok.encode()], compressed=False, required=required)) == []
 
 
 def test_rows_with_the_wrong_cell_count_are_marked_not_dropped() -> None:

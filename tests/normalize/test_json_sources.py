@@ -167,7 +167,7 @@ def test_financial_event_keys_are_stable_and_unique() -> None:
     assert len(keys) == 14 and len(set(keys)) == 14
 
 
-def test_service_fee_without_posted_date_uses_the_window() -> None:
+def test_service_fee_without_posted_date_takes_its_posting_month() -> None:
     page = {
         "ServiceFeeEventList": [
             {"FeeList": [{"FeeType": "Subscription", "FeeAmount": {"CurrencyAmount": 1}}]}
@@ -175,9 +175,9 @@ def test_service_fee_without_posted_date_uses_the_window() -> None:
     }
     (q,) = run("financial_events", [page])
     assert q.reason == "ServiceFeeEventList: missing field 'PostedDate'"  # type: ignore[union-attr]
-    window_end = dt(2025, 6, 1)
-    (event,) = run("financial_events", [page], ctx("financial_events", posted_fallback=window_end))
-    assert event.values["posted_date"] == window_end  # type: ignore[union-attr]
+    month = dt(2025, 6, 1)  # the job passes the start of the posting month the window lies in
+    (event,) = run("financial_events", [page], ctx("financial_events", posted_fallback=month))
+    assert event.values["posted_date"] == month  # type: ignore[union-attr]
     assert event.values["currency"] == "USD"  # type: ignore[union-attr]
 
 
@@ -192,7 +192,7 @@ def test_service_fee_without_posted_date_uses_the_window() -> None:
 def test_finances_sandbox_examples(path: str) -> None:
     (response,) = sandbox("financesV0.json", path)
     events = response["payload"]["FinancialEvents"]
-    # the model's ServiceFeeEvent has no PostedDate: the query window's end stands in
+    # the model's ServiceFeeEvent has no PostedDate: its posting month stands in
     out = run("financial_events", [events], ctx("financial_events", posted_fallback=dt(2020, 2, 6)))
     handled = {"ChargebackEventList", "ServiceFeeEventList"}
     expected_events = sum(len(v) for k, v in events.items() if k in handled)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sellersync.sync.planner import SAFETY_LAG, PlanInputs, SettlementListing, plan, windows
+from sellersync.sync.planner import SAFETY_LAG, PlanInputs, SettlementListing, plan, posting_month, windows
 from sellersync.sync.streams import BY_NAME, STREAMS, Source
 
 NOW = datetime(2026, 11, 28, 12, 30, tzinfo=UTC)
@@ -63,7 +63,7 @@ def test_first_sync_covers_18_months_for_every_stream_and_marketplace() -> None:
     ledger = [u for u in units if u.stream == "inventory_ledger" and u.marketplace_id == US]
     assert len(ledger) == 2
     finances = [u for u in units if u.stream == "financial_events"]
-    assert len(finances) == 4 and all(u.window_end - u.window_start <= timedelta(days=180) for u in finances)
+    assert len(finances) == 19 and all(u.window_start == posting_month(u.window_start) for u in finances)
 
 
 def test_same_inputs_same_plan() -> None:
@@ -95,9 +95,18 @@ def test_weights_are_positive() -> None:
     assert BY_NAME["orders"].window_days == 30
 
 
-def test_incremental_finances_read_the_overlap_as_its_own_window_ending_at_the_cursor() -> None:
-    """A ServiceFeeEvent has no PostedDate; it is dated by its window's end, which must not move."""
-    cursor = NOW - timedelta(days=3)
-    units = plan(_inputs(checkpoints={("financial_events", ""): cursor}))
-    fin = [(u.window_start, u.window_end) for u in units if u.stream == "financial_events"]
-    assert fin == [(cursor - timedelta(hours=48), cursor), (cursor, NOW - SAFETY_LAG)]
+def test_finance_windows_are_whole_posting_months_however_the_sync_was_cut() -> None:
+    """A ServiceFeeEvent has no PostedDate: it is dated by its window's month, so every Finances
+    window starts at a month's start and ends at the next (or now), for any checkpoint."""
+    end = NOW - SAFETY_LAG
+    first = {(u.window_start, u.window_end) for u in plan(_inputs()) if u.stream == "financial_events"}
+    for days_back in (0.5, 3, 17, 40, 100):
+        cursor = NOW - timedelta(days=days_back)
+        units = plan(_inputs(checkpoints={("financial_events", ""): cursor}))
+        fin = [(u.window_start, u.window_end) for u in units if u.stream == "financial_events"]
+        assert fin[0][0] == posting_month(cursor - timedelta(hours=48))
+        assert fin[-1][1] == end
+        assert set(fin) <= first  # the very windows a first sync cuts
+        for a, b in fin:
+            assert a == posting_month(a) and (b == end or b == posting_month(b)) and a < b
+            assert posting_month(b - timedelta(microseconds=1)) == a

@@ -126,6 +126,19 @@ class DocumentError(AmazonError):
         super().__init__(f"report document {document_id or '?'}: {reason}")
 
 
+class DocumentUnreadable(AmazonError):
+    """A document that arrived intact but cannot be read as its report: no header row, or a header
+    without the columns its report type must have. Not a download failure (downloading it again
+    gives the same bytes at once): the unit fails and is retried later, then named in ``partial``.
+    ``report_id``: the report whose document it is, when known (never reused again)."""
+
+    def __init__(self, document_id: str | None, reason: str, report_id: str | None = None) -> None:
+        self.document_id = document_id
+        self.reason = reason
+        self.report_id = report_id
+        super().__init__(f"report document {document_id or '?'}: {reason}")
+
+
 class DocumentDownloadFailed(AmazonError):
     """A report document could not be downloaded intact within the retry budget."""
 

@@ -29,6 +29,7 @@ from sellersync.amazon.client import SpApiClient, backoff_delay, parse_datetime
 from sellersync.amazon.errors import (
     DocumentDownloadFailed,
     DocumentError,
+    DocumentUnreadable,
     ReportFailed,
     ReportTimedOut,
     SpApiError,
@@ -101,10 +102,19 @@ class ReportData:
         """True when Amazon said so (the report was CANCELLED: nothing in the window)."""
         return self.document_id is None
 
-    def rows(self) -> Iterator[dict[str, str]]:
+    def rows(self, required: Sequence[Sequence[str]] = ()) -> Iterator[dict[str, str]]:
+        """The document's rows; ``required``: the columns its header must have (see ``iter_rows``)."""
         if self.document_id is None:
             return iter(())
-        return self.fetcher.iter_rows(self.document_id)
+        return self._rows(self.document_id, required)
+
+    def _rows(self, document_id: str, required: Sequence[Sequence[str]]) -> Iterator[dict[str, str]]:
+        try:
+            yield from self.fetcher.iter_rows(document_id, required=required)
+        except DocumentUnreadable as exc:
+            exc.report_id = self.report_id
+            self.fetcher.unreadable.add(self.report_id)
+            raise
 
     def __iter__(self) -> Iterator[dict[str, str]]:
         return self.rows()
@@ -186,6 +196,9 @@ class ReportFetcher:
         self._listings: dict[str, tuple[float, list[dict[str, Any]]]] = {}
         #: reports we requested that have not reached a terminal status (cancelled if the sync is)
         self.requested: set[str] = set()
+        #: reports never to reuse: their document arrived whole but could not be read as the report
+        #: (DocumentUnreadable), so a retry asks Amazon for a fresh one instead of the same bytes
+        self.unreadable: set[str] = set()
 
     def close(self) -> None:
         if self._owns_http:
@@ -232,6 +245,7 @@ class ReportFetcher:
             r
             for r in self._reusable(report_type)
             if report_matches(r, report_type, marketplace_ids, start, end)
+            and str(r.get("reportId")) not in self.unreadable
         ]
         if not candidates:
             return None
@@ -388,7 +402,9 @@ class ReportFetcher:
         algorithm = str(body.get("compressionAlgorithm") or "").upper()
         return ReportDocument(document_id, str(url), True if algorithm == "GZIP" else None)
 
-    def _stream(self, document: ReportDocument) -> Iterator[dict[str, str]]:
+    def _stream(
+        self, document: ReportDocument, required: Sequence[Sequence[str]] = ()
+    ) -> Iterator[dict[str, str]]:
         self.client.stats.record_call(DOWNLOAD_OPERATION)
         try:
             with self.http.stream("GET", document.url) as response:
@@ -405,6 +421,7 @@ class ReportFetcher:
                     compressed=compressed,
                     charset=charset,
                     document_id=document.document_id,
+                    required=required,
                 )
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             raise DocumentError(document.document_id, f"download interrupted: {type(exc).__name__}") from None
@@ -414,11 +431,16 @@ class ReportFetcher:
             self.cancel.raise_if_cancelled()
             yield chunk
 
-    def iter_rows(self, document_id: str) -> Iterator[dict[str, str]]:
+    def iter_rows(
+        self, document_id: str, *, required: Sequence[Sequence[str]] = ()
+    ) -> Iterator[dict[str, str]]:
         """Stream a document's rows (dicts keyed by header name), each row delivered once.
 
         A truncated or corrupt download is retried with a fresh URL (bounded by
-        ``download_retries``); rows already delivered are skipped on the retry.
+        ``download_retries``); rows already delivered are skipped on the retry. A document that
+        arrived whole is never downloaded again: bytes its charset cannot decode mark their row
+        alone, and a missing or incomplete header (``required``: each entry lists one column's
+        accepted names) raises :class:`DocumentUnreadable` at once.
         """
         delivered = 0
         failures = 0
@@ -426,7 +448,7 @@ class ReportFetcher:
             document = self.open_document(document_id)
             seen = 0
             try:
-                for row in self._stream(document):
+                for row in self._stream(document, required):
                     seen += 1
                     if seen <= delivered:
                         continue

@@ -8,6 +8,7 @@ Memory stays bounded: rows are encoded and compressed in batches straight into a
 from __future__ import annotations
 
 import asyncio
+import codecs
 import hashlib
 import os
 import tempfile
@@ -30,6 +31,24 @@ CHUNK = 64 * 1024
 
 TableSource = Callable[[], ReportTable]
 
+# How a cell becomes bytes: a character the charset cannot encode becomes "?" (as Amazon's exports
+# do), except U+DC80..U+DCFF, which stands for the raw byte 0x80..0xFF ("surrogateescape"): the way
+# a world (or a test) puts a byte the declared charset cannot decode into a document.
+RAW_OR_REPLACE = "emulator-raw-or-replace"
+
+
+def _raw_or_replace(exc: UnicodeError) -> tuple[bytes, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = bytearray()
+    for ch in exc.object[exc.start : exc.end]:
+        code = ord(ch)
+        out += bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else b"?"
+    return bytes(out), exc.end
+
+
+codecs.register_error(RAW_OR_REPLACE, _raw_or_replace)
+
 
 @dataclass
 class _Entry:
@@ -51,7 +70,7 @@ def write_gzip_table(table: ReportTable, out_path: str) -> int:
 
         def emit(lines: list[str]) -> None:
             nonlocal size
-            data = comp.compress("".join(lines).encode(table.charset, errors="replace"))
+            data = comp.compress("".join(lines).encode(table.charset, errors=RAW_OR_REPLACE))
             if data:
                 fh.write(data)
                 size += len(data)

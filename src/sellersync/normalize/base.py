@@ -19,6 +19,7 @@ from sellersync.normalize.errors import RowError
 from sellersync.normalize.marketplaces import default_currency
 from sellersync.normalize.occurrences import MEMORY_KEYS, Occurrences
 from sellersync.normalize.parse import parse_datetime, parse_int, parse_money
+from sellersync.store.limits import storable_text, unstorable
 from sellersync.store.models.canonical import CanonicalRow, QuarantinedRow
 
 __all__ = [
@@ -49,7 +50,9 @@ class Context:
     ``decimal_comma``: how the marketplace writes amounts in flat files (None: infer per cell).
     ``currency``: the marketplace currency, used when a row names none.
     ``posted_fallback``: for Finances events that carry no ``PostedDate`` (ServiceFeeEvent has none in
-    the model), the end of the queried posting window; without it such events are quarantined.
+    the model), the start of the posting month the queried window lies in (windows never cross a
+    month and always start at its start, see ``sync.planner.posting_month``); without it such events
+    are quarantined.
     """
 
     connection_id: int
@@ -85,6 +88,12 @@ class Record:
             missing = sorted(expected - self.values.keys())
             extra = sorted(self.values.keys() - expected)
             raise TypeError(f"{self.model.__name__} record: missing {missing}, unexpected {extra}")
+        # the one check every normaliser passes through: a value the store cannot hold (NUL, a lone
+        # surrogate, too long, out of range) makes the row a RowError, so it is quarantined, never
+        # sent to the database where it would fail the whole unit
+        problem = unstorable(self.model, self.values)
+        if problem is not None:
+            raise RowError(problem)
 
     @property
     def natural_key(self) -> tuple[Any, ...]:
@@ -112,7 +121,8 @@ def _canon(value: Any) -> Any:
 def digest(*parts: Any) -> str:
     """A 40-hex SHA-1 of canonicalised parts (Decimals normalised, datetimes in UTC ISO form)."""
     payload = json.dumps([_canon(p) for p in parts], sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()
+    # surrogatepass: a lone surrogate (a row about to be quarantined for it) still has a digest
+    return hashlib.sha1(payload.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
 
 
 class OccurrenceCounter:
@@ -157,6 +167,8 @@ class Quarantine:
             if isinstance(self.raw, str)
             else json.dumps(_canon(self.raw), sort_keys=True, ensure_ascii=False)
         )
+        # the raw row is what could not be stored: keep it in a form that can (NUL, surrogates escaped)
+        raw, reason = storable_text(raw), storable_text(self.reason)
         return Record(
             QuarantinedRow,
             {
@@ -165,7 +177,7 @@ class Quarantine:
                 "stream": self.stream,
                 "row_key": self.row_key,
                 "raw": raw,
-                "reason": self.reason,
+                "reason": reason,
             },
         )
 

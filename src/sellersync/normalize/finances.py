@@ -21,9 +21,12 @@ Components (``component`` / ``charge_type``):
   TaxWithheld → ``tax``; OrderId → ``amazon_order_id``, MerchantOrderId → ``seller_order_id``,
   TransactionType → ``adjustment_type``, RemovalShipmentItemId → ``order_item_id``.
 
-ServiceFeeEvent has no PostedDate in the model: ``Context.posted_fallback`` (the end of the queried
-window) stands in, and takes part in the row key, so identical monthly fees of different windows stay
-distinct rows; without it such events are quarantined.
+ServiceFeeEvent has no PostedDate in the model: ``Context.posted_fallback`` stands in, the start of
+the posting month the call's window lies in. The planner cuts Finances windows at month boundaries
+and starts each at its month's start whatever the checkpoint, so this date, and the occurrence count
+among identical components, depend on the event and its month alone, never on how a sync was cut:
+the same fee read by any sync gets the same row key, and two identical fees of one month stay two
+rows (#0 and #1). Without a fallback such events are quarantined.
 
 Events of other lists are quarantined as unsupported (visible, never silently dropped). Amounts are
 Decimals from the JSON value's text; zero amounts are kept. ``marketplace_id`` comes from

@@ -203,6 +203,7 @@ def _split(raw: str, decimal_comma: bool | None) -> tuple[str, str]:
 
 
 _INT = re.compile(r"^[+-]?\d+$")
+MAX_INT_DIGITS = 40
 
 
 def parse_int(text: object, *, column: str = "") -> int | None:
@@ -214,7 +215,7 @@ def parse_int(text: object, *, column: str = "") -> int | None:
     if isinstance(text, int):
         return text
     if isinstance(text, float | Decimal):
-        if text != text or text % 1:  # NaN or fractional
+        if not _whole(text):  # NaN, infinite or fractional
             raise RowError(f"{_where(column)}not an integer: {text!r}")
         return int(text)
     if not isinstance(text, str):
@@ -223,11 +224,20 @@ def parse_int(text: object, *, column: str = "") -> int | None:
     if not raw:
         return None
     if _INT.match(raw):
+        if len(raw) > MAX_INT_DIGITS:  # no quantity has that many digits (and int() refuses ~4,300)
+            raise RowError(f"{_where(column)}not an integer: {len(raw)} digits")
         return int(raw)
     try:
         value = parse_money(raw, column=column)
     except RowError:
         raise RowError(f"{_where(column)}not an integer: {text!r}") from None
-    if value is None or value % 1:
+    if value is None or not _whole(value) or value.adjusted() >= MAX_INT_DIGITS:
         raise RowError(f"{_where(column)}not an integer: {text!r}")
     return int(value)
+
+
+def _whole(value: float | Decimal) -> bool:
+    """Finite and without a fraction (``x % 1`` raises for a Decimal beyond the context's precision)."""
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf")) and value.is_integer()
+    return value.is_finite() and value == value.to_integral_value()

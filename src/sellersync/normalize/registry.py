@@ -39,3 +39,17 @@ REPORT_TYPES: dict[str, str] = {
     "removal_shipments": "GET_FBA_FULFILLMENT_REMOVAL_SHIPMENT_DETAIL_DATA",
     "settlements": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2",
 }
+
+#: The columns a report's header must have, per report-backed stream: the ones its normaliser
+#: requires (each entry lists one column's accepted names). A document whose header lacks one cannot
+#: be read as that report: the unit fails and is retried, it is never "no rows".
+REQUIRED_COLUMNS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "orders": (("amazon-order-id",), ("sku",), ("purchase-date",)),
+    "fba_shipments": (("shipment-item-id",), ("amazon-order-id",), ("shipment-date",)),
+    "customer_returns": (("return-date",), ("order-id",), ("sku",)),
+    "reimbursements": (("reimbursement-id",), ("approval-date",)),
+    "inventory_ledger": (("Date and Time", "Date"), ("FNSKU",), ("Event Type",), ("Quantity",)),
+    "removal_orders": (("order-id",), ("request-date",), ("sku",)),
+    "removal_shipments": (("order-id",), ("shipment-date",)),
+    "settlements": (("settlement-id",), ("total-amount",), ("amount",)),
+}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sellersync.amazon import SpApiError
+from sellersync.normalize.registry import REQUIRED_COLUMNS
 from sellersync.store.models import SyncUnit
 from sellersync.sync.amazon_api import AmazonApi
 from sellersync.sync.streams import Source, Stream
@@ -23,7 +24,8 @@ def extract(api: AmazonApi, stream: Stream, unit: SyncUnit) -> Extracted:
     mkt = unit.marketplace_id
     if stream.source is Source.REPORT:
         data = api.reports.fetch_rows(stream.report_type, [mkt], unit.window_start, unit.window_end)
-        return Extracted(data.rows(), no_data=data.no_data, report_id=data.report_id)
+        rows = data.rows(REQUIRED_COLUMNS[stream.name])
+        return Extracted(rows, no_data=data.no_data, report_id=data.report_id)
     if stream.source is Source.SETTLEMENT:
         return _settlement(api, unit)
     if stream.source is Source.FINANCES:
@@ -46,7 +48,8 @@ def _settlement(api: AmazonApi, unit: SyncUnit) -> Extracted:
         raise SpApiError(
             200, "ReportNotReady", f"settlement report {unit.report_id} has no document", "getReport"
         )
-    return Extracted(api.reports.iter_rows(str(document_id)), report_id=unit.report_id)
+    rows = api.reports.iter_rows(str(document_id), required=REQUIRED_COLUMNS["settlements"])
+    return Extracted(rows, report_id=unit.report_id)
 
 
 def _inbound(api: AmazonApi, mkt: str, unit: SyncUnit) -> Iterator[dict[str, Any]]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from sellersync.amazon import (
@@ -24,6 +24,7 @@ from sellersync.amazon import (
     AuthorizationRevoked,
     Cancelled,
     CancelToken,
+    DocumentUnreadable,
     ReportFailed,
     get_region,
     parse_datetime,
@@ -33,6 +34,7 @@ from sellersync.connections import refresh_token_of
 from sellersync.normalize.base import Context, Quarantine
 from sellersync.normalize.registry import NORMALIZERS
 from sellersync.secrets import SecretBox
+from sellersync.store.limits import storable_text, store_rejections
 from sellersync.store.models import AmazonConnection, QuarantinedRow, SyncRun, SyncUnit
 from sellersync.store.models.canonical import CanonicalRow
 from sellersync.store.types import utcnow
@@ -42,14 +44,28 @@ from sellersync.sync import ledger
 from sellersync.sync.amazon_api import AmazonApi, AmazonApiFactory
 from sellersync.sync.counts import canonical_counts
 from sellersync.sync.extract import extract
-from sellersync.sync.planner import PlanInputs, SettlementListing, plan
+from sellersync.sync.planner import PlanInputs, SettlementListing, plan, posting_month
 from sellersync.sync.progress import NullProgress, ProgressSink, percent, stream_message
 from sellersync.sync.spool import Spool
 from sellersync.sync.streams import BY_NAME, Source
 
 log = logging.getLogger(__name__)
 
+#: a write the database refused for its content: it fails the unit, never the run
+STORE_REJECTIONS = store_rejections()
+
 MIN_SPLIT = timedelta(days=1)
+
+
+def unit_error(exc: BaseException) -> str:
+    """What a failed unit records: the error's class and first line (a refused statement's SQL and
+    parameters, which may be thousands of rows, are left out)."""
+    cause = getattr(exc, "orig", None) if isinstance(exc, StatementError) else None
+    shown = cause if isinstance(cause, BaseException) else exc
+    text = str(shown).strip().splitlines()[0] if str(shown).strip() else ""
+    if len(text) > 500:
+        text = text[:500] + "…"
+    return storable_text(f"{type(shown).__name__}: {text}")
 
 
 @dataclass
@@ -149,6 +165,7 @@ class SyncJob:
         keeper = LeaseKeeper(self.uow, sync_id, self.owner, self.lease, token)
         keeper.start()
         api = self.api_factory.for_connection(run.connection_id, refresh_token, token, region=region)
+        api.reports.unreadable |= self._unreadable_reports(run.connection_id)
         self._api, self._stats_saved = api, False
         structlog.contextvars.bind_contextvars(sync_id=sync_id)
         log.info("sync running", extra={"attempt": run.attempt})
@@ -168,6 +185,22 @@ class SyncJob:
                 except OperationalError:
                     log.warning("could not save this attempt's API call counts", exc_info=True)
             structlog.contextvars.unbind_contextvars("sync_id")
+
+    def _unreadable_reports(self, connection_id: int) -> set[str]:
+        """Reports of this connection whose document could not be read lately: never reused."""
+        since = utcnow() - timedelta(days=2)  # Amazon's reports are reused for a day at most
+        with self.uow() as s:
+            found = s.scalars(
+                select(SyncUnit.report_id)
+                .join(SyncRun, SyncRun.id == SyncUnit.sync_id)
+                .where(
+                    SyncRun.connection_id == connection_id,
+                    SyncUnit.report_id.is_not(None),
+                    SyncUnit.error.like(f"{DocumentUnreadable.__name__}%"),
+                    SyncUnit.started_at >= since,
+                )
+            ).all()
+        return {r for r in found if r}
 
     def _detect(self, sync_id: str, connection_id: int) -> None:
         """Chain the detection job on the data this sync left (its own run, status and event)."""
@@ -416,6 +449,10 @@ class SyncJob:
         except (AmazonError, OperationalError) as exc:  # OperationalError: e.g. SQLite busy past its timeout
             if not self._retry_unit(unit_id, exc):
                 self._fail_unit(sync_id, unit_id, exc)
+        except STORE_REJECTIONS as exc:  # e.g. DataError: this unit's rows were refused, not the run's
+            log.warning("the store refused a unit's rows", exc_info=True)
+            if not self._retry_unit(unit_id, exc):
+                self._fail_unit(sync_id, unit_id, exc)
 
     def _retry_unit(self, unit_id: int, exc: Exception) -> bool:
         """Give a unit whose calls ran out of retries another go later in this run (bounded)."""
@@ -424,7 +461,8 @@ class SyncJob:
             if unit.attempts > self.settings.unit_retries:
                 return False
             unit.status = "pending"
-            unit.error = f"{type(exc).__name__}: {exc}"
+            unit.error = unit_error(exc)
+            _remember_unreadable(unit, exc)
             run = s.get_one(SyncRun, unit.sync_id)
             ledger.add_event(
                 s,
@@ -438,7 +476,8 @@ class SyncJob:
         with self.uow() as s:
             unit = s.get_one(SyncUnit, unit_id)
             unit.status = "failed"
-            unit.error = f"{type(exc).__name__}: {exc}"
+            unit.error = unit_error(exc)
+            _remember_unreadable(unit, exc)
             run = s.get_one(SyncRun, sync_id)
             ledger.add_event(
                 s, run, "sync.log", {"level": "error", "message": f"{unit.stream} failed: {unit.error}"}
@@ -484,7 +523,7 @@ class SyncJob:
             connection_id=connection_id,
             marketplace_id=unit.marketplace_id,
             stream=stream.name,
-            posted_fallback=unit.window_end if stream.source is Source.FINANCES else None,
+            posted_fallback=posting_month(unit.window_start) if stream.source is Source.FINANCES else None,
         )
         counter = _Counter(extracted.rows)
         with Spool() as spool:
@@ -597,6 +636,12 @@ class SyncJob:
             s, run, f"sync.{'completed' if status in ('completed', 'partial') else status}", data
         )
         ledger.add_agent_event(s, run, status, {"rows": rows, "units": len(units), "error": error})
+
+
+def _remember_unreadable(unit: SyncUnit, exc: Exception) -> None:
+    """Keep the report whose document could not be read on its unit, so no later sync reuses it."""
+    if isinstance(exc, DocumentUnreadable) and exc.report_id and BY_NAME[unit.stream].source is Source.REPORT:
+        unit.report_id = exc.report_id
 
 
 class _Counter:

@@ -52,6 +52,32 @@ def _floor_day(t: datetime) -> datetime:
     return t.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def posting_month(t: datetime) -> datetime:
+    """The start of the UTC calendar month holding ``t``: the posting period of a Finances window.
+
+    Every Finances window lies inside one such month and starts at its start, however a sync was cut
+    (backfill floor, checkpoint, overlap, a failed window retried later). So an event Amazon gives no
+    PostedDate (ServiceFeeEvent) is dated by its month, and counted among identical events of that
+    month: the same event gets the same row key in every sync.
+    """
+    return t.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _next_month(t: datetime) -> datetime:
+    return (t.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """[posting_month(start), end) cut at every month boundary."""
+    out: list[tuple[datetime, datetime]] = []
+    cur = posting_month(start)
+    while cur < end:
+        nxt = min(_next_month(cur), end)
+        out.append((cur, nxt))
+        cur = nxt
+    return out
+
+
 def windows(start: datetime, end: datetime, days: int) -> list[tuple[datetime, datetime]]:
     """[start, end) cut into consecutive windows of at most ``days`` days."""
     out: list[tuple[datetime, datetime]] = []
@@ -100,12 +126,8 @@ def _plan_stream(
             if s.marketplace_id == mkt and (cursor is None or s.end > cursor - inputs.overlap)
         ]
     start = _start_for(stream, mkt, inputs, floor)
-    cursor = inputs.checkpoints.get((stream.name, mkt))
-    if stream.source is Source.FINANCES and cursor is not None and start < cursor < end:
-        # The overlap gets a window of its own that ends at the cursor, where the previous sync's last
-        # window ended: events Amazon gives no PostedDate (ServiceFeeEvent) take the window's end as
-        # their date, so an event read again in the overlap keeps the same date and row key.
-        cuts = windows(start, cursor, stream.window_days) + windows(cursor, end, stream.window_days)
+    if stream.source is Source.FINANCES:
+        cuts = month_windows(start, end)  # whole posting months: see posting_month()
     else:
         cuts = windows(start, end, stream.window_days)
     return [PlannedUnit(stream.name, mkt, a, b, stream.weight) for a, b in cuts]

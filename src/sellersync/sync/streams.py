@@ -104,8 +104,8 @@ STREAMS: tuple[Stream, ...] = (
         "financial_events",
         "Financial events",
         Source.FINANCES,
-        180,
-        3.0,
+        31,  # whole posting months (planner.posting_month), within Amazon's 180-day limit
+        1.0,
         per_marketplace=False,
         counts_as="fees",
     ),
