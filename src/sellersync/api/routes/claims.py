@@ -560,7 +560,7 @@ def export_claims(
 @router.get("/{claim_id}")
 def get_claim(claim_id: str, caller: CurrentCaller, s: DbSession) -> dict[str, Any]:
     """One claim with the canonical rows its evidence names (read now from the store)."""
-    if not claim_id.isdigit() or len(claim_id) > 10 or int(claim_id) > MAX_INT4:
+    if not (claim_id.isascii() and claim_id.isdigit()) or len(claim_id) > 10 or int(claim_id) > MAX_INT4:
         raise not_found("claim")
     claim = s.get(Claim, int(claim_id))
     if claim is None or claim.workspace_id != caller.workspace_id:
