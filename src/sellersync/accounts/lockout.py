@@ -46,12 +46,14 @@ def reserve_attempt(s: Session, key: str) -> bool:
         .scalar_subquery()
     )
     counted = s.execute(
-        insert(LoginFailure).from_select(
+        insert(LoginFailure)
+        .from_select(
             ["key_hash", "at"],
             select(literal(key), literal(now, UTCDateTime())).where(recent < LIMIT),
         )
+        .returning(LoginFailure.id)
     )
-    return bool(counted.rowcount == 1)  # type: ignore[attr-defined]
+    return counted.first() is not None
 
 
 def clear_failures(s: Session, key: str) -> None:
