@@ -35,7 +35,7 @@ from sellersync.api.errors import ApiError, not_found
 from sellersync.api.routes.data import MAX_INT4, MAX_OFFSET, Text, row_view
 from sellersync.api.routes.data import _json as to_json
 from sellersync.detect.policy import CLAIM_TYPES, WINDOW_STATUSES
-from sellersync.detect.products import seller_products, upsert_seller_products
+from sellersync.detect.products import seller_products, upsert_seller_products_in_batches
 from sellersync.detect.service import DetectionFailed, latest_sync_id, run_detection
 from sellersync.store.models import (
     AmazonConnection,
@@ -417,29 +417,31 @@ def get_products(
 
 @router.put("/products")
 def put_products(caller: CurrentCaller, runtime: RuntimeDep, body: ProductsIn) -> dict[str, Any]:
-    """Insert or update products by (marketplace, SKU); omitted fields keep their stored value."""
+    """Insert or update products by (marketplace, SKU); omitted fields keep their stored value.
+
+    Written in batches of 500 (each its own transaction, so SQLite's lock is never held long)."""
     with runtime.uow() as s:
         conn = _connection_of(s, caller.workspace_id, body.connectionId)
         caller.require_write("change product costs")
-        n = upsert_seller_products(
-            s,
-            conn,
-            (
-                {
-                    "marketplace_id": p.marketplaceId,
-                    "sku": p.sku,
-                    "fnsku": p.fnsku,
-                    "asin": p.asin,
-                    "unit_cost": p.unitCost,
-                    "currency": p.currency.upper() if p.currency else None,
-                    "length_in": p.lengthIn,
-                    "width_in": p.widthIn,
-                    "height_in": p.heightIn,
-                    "weight_lb": p.weightLb,
-                }
-                for p in body.products
-            ),
-        )
+    n = upsert_seller_products_in_batches(
+        runtime.uow,
+        conn,
+        [
+            {
+                "marketplace_id": p.marketplaceId,
+                "sku": p.sku,
+                "fnsku": p.fnsku,
+                "asin": p.asin,
+                "unit_cost": p.unitCost,
+                "currency": p.currency.upper() if p.currency else None,
+                "length_in": p.lengthIn,
+                "width_in": p.widthIn,
+                "height_in": p.heightIn,
+                "weight_lb": p.weightLb,
+            }
+            for p in body.products
+        ],
+    )
     return {"connectionId": conn, "received": n}
 
 
