@@ -123,12 +123,14 @@ class ServerProcess:
 
 
 @contextmanager
-def spawn_server(settings: Settings, log: Path, port: int | None = None) -> Iterator[ServerProcess]:
+def spawn_server(
+    settings: Settings, log: Path, port: int | None = None, log_level: str = "warning"
+) -> Iterator[ServerProcess]:
     """``sellersync serve`` as a separate process (so it can be killed like a crashed server)."""
     port = port or free_port()
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sellersync.cli", "serve", "--port", str(port), "--log-level", "warning"],
+            [sys.executable, "-m", "sellersync.cli", "serve", "--port", str(port), "--log-level", log_level],
             env=env_for(settings),
             stdout=out,
             stderr=subprocess.STDOUT,
