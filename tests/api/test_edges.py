@@ -131,6 +131,8 @@ def test_text_the_store_cannot_hold_is_400_everywhere(edge: Edge) -> None:
         login = _send(edge.anonymous, "POST", "/api/auth/login", {"email": f"o{bad}@a.test", "password": "x"})
         assert _error(login, 400)["error"] == "invalid_request"
     _error(_send(c, "POST", "/api/tokens", {"name\x00": "key"}), 400)  # a key is text too
+    deep = c.put(products, content=b"[" * 100_000, headers={"content-type": "application/json"})
+    assert _error(deep, 400)["error"] == "invalid_request"
     # a raw NUL in the URL, in a query value or in a path segment
     _error(c.get("/api/data/orders", params={"sku": "a\x00b"}), 400)
     _error(c.get("/api/data/orders/A%00B"), 400)

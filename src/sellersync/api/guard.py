@@ -28,23 +28,24 @@ def unstorable_text(value: str) -> bool:
     return _UNSTORABLE.search(value) is not None
 
 
-def _bad_json_string(value: Any, path: str = "") -> str | None:
-    """The path of the first string the store cannot hold in a decoded JSON document, if any."""
-    if isinstance(value, str):
-        return (path or "body") if unstorable_text(value) else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if unstorable_text(key):
-                return where
-            found = _bad_json_string(item, where)
-            if found:
-                return found
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            found = _bad_json_string(item, f"{path}.{i}" if path else str(i))
-            if found:
-                return found
+def _bad_json_string(document: Any) -> str | None:
+    """The path of the first string the store cannot hold in a decoded JSON document, if any.
+
+    Iterative: a document nested as deep as the parser allows must not exhaust the stack here."""
+    pending: list[tuple[str, Any]] = [("", document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if unstorable_text(value):
+                return path or "body"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                where = f"{path}.{key}" if path else str(key)
+                if unstorable_text(key):
+                    return where
+                pending.append((where, item))
+        elif isinstance(value, list):
+            pending.extend((f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value))
     return None
 
 
@@ -116,8 +117,11 @@ class RequestGuard:
             return
         try:
             document = json.loads(body) if body.strip() else None
-        except (ValueError, RecursionError):
+        except ValueError:
             document = None  # the route answers 400 for JSON it cannot read
+        except RecursionError:
+            await _answer(send, 400, "invalid_request", "the JSON body is nested too deeply")
+            return
         where = _bad_json_string(document)
         if where is not None:
             await _answer(
