@@ -222,3 +222,12 @@ def test_the_openapi_document_names_every_answer(edge: Edge) -> None:
     assert set(export) == {"text/csv", "application/vnd.apache.parquet"}
     assert {"404", "409"} <= set(doc["paths"]["/api/sync/start"]["post"]["responses"])
     assert {"401", "429"} <= set(doc["paths"]["/api/auth/login"]["post"]["responses"])
+
+
+def test_a_sku_given_twice_in_one_upload_merges_its_fields(edge: Edge) -> None:
+    first = {"marketplaceId": "ATVPDKIKX0DER", "sku": "TWICE", "unitCost": "1.00", "lengthIn": "3"}
+    second = {"marketplaceId": "ATVPDKIKX0DER", "sku": "TWICE", "unitCost": "2.00"}
+    put = edge.client.put("/api/claims/products", json={"products": [first, second]})
+    assert put.status_code == 200 and put.json()["received"] == 2, put.text
+    (item,) = edge.client.get("/api/claims/products").json()["items"]
+    assert (item["unitCost"], item["lengthIn"]) == ("2.00", "3.00")
