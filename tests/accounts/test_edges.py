@@ -7,15 +7,18 @@ import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
 
+from sellersync.accounts import service as accounts
 from sellersync.api.app import create_app
 from sellersync.config import Settings, UnsafeSettings
 from tests.accounts.conftest import PASSWORD, PRODUCTION, Server, accounts_server
 from tests.conftest import Database
 from tests.support.emulator import RunningEmulator
+from tests.support.sellersync import settings_for, spawn_server
 
 
 def _guess(client: httpx.Client, password: str, **headers: str) -> int:
@@ -38,10 +41,18 @@ def test_forty_parallel_wrong_passwords_on_two_servers_are_checked_only_ten_time
         assert _guess(a.anonymous(), PASSWORD) == 429  # even the right password waits now
 
 
-def test_a_rotated_x_forwarded_for_does_not_escape_the_lockout(server: Server) -> None:
-    server.user("owner@a.test", "Acme")
-    c = server.anonymous()
-    codes = [_guess(c, f"g{i}", **{"x-forwarded-for": f"203.0.113.{i}"}) for i in range(11)]
+def test_a_rotated_x_forwarded_for_does_not_escape_the_lockout_of_sellersync_serve(
+    db: Database, emu: RunningEmulator, tmp_path: Path
+) -> None:
+    """``sellersync serve`` as the README starts it: uvicorn must not believe 127.0.0.1's X-Forwarded-For."""
+    with db.uow() as s:
+        accounts.create_user(s, email="owner@a.test", password=PASSWORD, workspace="Acme")
+    settings = settings_for(db.url, emu, schedule_check_seconds=3600)
+    with (
+        spawn_server(settings, tmp_path / "server.log", log_level="info") as server,
+        httpx.Client(base_url=server.base_url, timeout=30) as c,
+    ):
+        codes = [_guess(c, f"g{i}", **{"x-forwarded-for": f"203.0.113.{i}"}) for i in range(11)]
     assert codes == [401] * 10 + [429]
 
 
@@ -94,7 +105,7 @@ def test_production_refuses_unsafe_settings(override: dict[str, str], named: str
     create_app(Settings(**{**override, "database_url": "sqlite://"}))  # development allows them
 
 
-def test_sellersync_serve_says_why_it_refuses_production(tmp_path: object) -> None:
+def test_sellersync_serve_says_why_it_refuses_production(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SELLERSYNC_")}
     env |= {
         "SELLERSYNC_ENV": "production",
