@@ -157,7 +157,11 @@ class Settings(BaseSettings):
         description="Comma-separated addresses or networks (CIDR) of reverse proxies whose "
         "X-Forwarded-For is believed. Empty: the direct peer is the client.",
     )
-    max_body_bytes: int = Field(1_048_576, description="Largest request body accepted (413 above it).")
+    max_body_bytes: int = Field(
+        8_388_608,
+        description="Largest request body accepted (413 above it); 8 MiB holds PUT /api/claims/products "
+        "with its 10,000 products, every field given.",
+    )
 
     def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
         return tuple(

@@ -176,15 +176,28 @@ def test_another_workspaces_connection_is_404_everywhere(edge: Edge) -> None:
 def test_ten_thousand_products_never_hold_the_write_lock_for_a_second(edge: Edge, db: Database) -> None:
     if db.dialect != "sqlite":
         pytest.skip("the single-writer lock is SQLite's")
-    products = [
-        {"marketplaceId": "ATVPDKIKX0DER", "sku": f"SKU-{i:05d}", "unitCost": "7.50", "lengthIn": "10"}
-        for i in range(10_000)
-    ]
+    longest = {  # the largest upload the API takes: 10,000 products, every field at its longest, indented
+        "marketplaceId": "M" * 20,
+        "fnsku": "F" * 20,
+        "asin": "A" * 20,
+        "unitCost": "99999999.0000",
+        "currency": "USD",
+        **{f: "100000.0000" for f in ("lengthIn", "widthIn", "heightIn", "weightLb")},
+    }
+    upload = json.dumps(
+        {"products": [{**longest, "sku": f"{i:05d}" + "S" * 75} for i in range(10_000)]}, indent=2
+    )
+    assert len(upload) > 4_000_000
     waits: list[float] = []
     answer: list[httpx.Response] = []
     put = threading.Thread(
         target=lambda: answer.append(
-            edge.client.put("/api/claims/products", json={"products": products}, timeout=120)
+            edge.client.put(
+                "/api/claims/products",
+                content=upload,
+                headers={"content-type": "application/json"},
+                timeout=120,
+            )
         )
     )
     other = sqlite3.connect(sqlite_path(db.url), timeout=30, isolation_level=None)
