@@ -132,6 +132,7 @@ def run_schemathesis(base_url: str, token: str, report: Path) -> Fuzzed:
         text=True,
         timeout=3600,
         env={**os.environ, "NO_COLOR": "1"},
+        cwd=report.parent,  # schemathesis keeps a cache under its working directory
     )
     return _read_reports(report, done.stdout + done.stderr)
 
