@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from sellersync.config import Settings, get_settings
+from sellersync.config import Settings, UnsafeSettings, get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -328,7 +328,14 @@ def serve_command(
             settings = stack.enter_context(_embedded_emulator(settings, emulator_speed))
         log = logging.getLogger("sellersync.serve")
         log.info("amazon endpoints: " + describe_endpoints(settings))
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, log_config=None)
+        try:
+            app_ = create_app(settings)
+        except UnsafeSettings as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from None
+        # Forwarded headers are read by the app, and only from SELLERSYNC_TRUSTED_PROXIES: uvicorn's own
+        # default would believe X-Forwarded-For from 127.0.0.1.
+        uvicorn.run(app_, host=host, port=port, log_level=log_level, log_config=None, proxy_headers=False)
 
 
 def describe_endpoints(settings: Settings) -> str:

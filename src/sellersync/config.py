@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
@@ -57,6 +58,11 @@ DEFAULT_FEE_TIERS: tuple[FeeTierVersion, ...] = (
 )
 
 
+DEV_LWA_CLIENT_ID = "amzn1.application-oa2-client.sellersync-dev"
+DEV_LWA_CLIENT_SECRET = "sellersync-dev-secret"
+MIN_SECRET_KEY = 32
+
+
 class Settings(BaseSettings):
     """Every tunable of the service. Build one with :func:`get_settings` or ``Settings(...)`` in tests."""
 
@@ -84,8 +90,8 @@ class Settings(BaseSettings):
     lwa_endpoint: str = Field(
         "https://api.amazon.com/auth/o2/token", description="Login with Amazon token URL."
     )
-    lwa_client_id: str = "amzn1.application-oa2-client.sellersync-dev"
-    lwa_client_secret: str = "sellersync-dev-secret"
+    lwa_client_id: str = DEV_LWA_CLIENT_ID
+    lwa_client_secret: str = DEV_LWA_CLIENT_SECRET
     app_id: str = "amzn1.sp.solution.sellersync-dev"
     secret_key: str = Field(
         "", description="Key material for encrypting refresh tokens (required outside development)."
@@ -157,6 +163,43 @@ class Settings(BaseSettings):
     dashboard_url: str = Field("/", description="Where the OAuth callback sends the browser (?syncId=…).")
     session_days: float = Field(14.0, description="Lifetime of a dashboard sign-in session.")
     oauth_state_ttl_seconds: float = Field(600.0, description="Lifetime of an OAuth consent state.")
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or networks (CIDR) of reverse proxies whose "
+        "X-Forwarded-For is believed. Empty: the direct peer is the client.",
+    )
+    max_body_bytes: int = Field(
+        8_388_608,
+        description="Largest request body accepted (413 above it); 8 MiB holds PUT /api/claims/products "
+        "with its 10,000 products, every field given.",
+    )
+
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(
+            ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip()
+        )
+
+    def production_problems(self) -> list[str]:
+        """Why these settings are unsafe in production (empty when they are fine, or not production)."""
+        if self.env != "production":
+            return []
+        problems = []
+        if len(self.secret_key) < MIN_SECRET_KEY:
+            problems.append(f"SELLERSYNC_SECRET_KEY must be at least {MIN_SECRET_KEY} characters")
+        if self.lwa_client_id == DEV_LWA_CLIENT_ID or self.lwa_client_secret == DEV_LWA_CLIENT_SECRET:
+            problems.append(
+                "SELLERSYNC_LWA_CLIENT_ID and SELLERSYNC_LWA_CLIENT_SECRET must be your app's credentials, "
+                "not the built-in development ones"
+            )
+        if not self.public_url.startswith("https://"):
+            problems.append("SELLERSYNC_PUBLIC_URL must be an https:// URL (sign-in cookies are Secure)")
+        return problems
+
+    def check_production(self) -> None:
+        problems = self.production_problems()
+        if problems:
+            raise UnsafeSettings("refusing to start in production: " + "; ".join(problems))
+
     # --- daily digest (docs/operations.md, "Daily digest"); each channel is off until configured ---
     digest_hour_utc: int = Field(7, ge=0, le=23, description="UTC hour from which the day's digest is sent.")
     digest_check_seconds: float = Field(60.0, description="How often the server looks for digests due.")
@@ -226,3 +269,7 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read from the environment once."""
     return Settings()
+
+
+class UnsafeSettings(ValueError):
+    """Production settings that would leave the service open (short key, development credentials…)."""

@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 
 from sellersync.accounts import service as accounts
 from sellersync.api.app import create_app
+from sellersync.api.deps import SESSION_COOKIE
 from sellersync.config import Settings
 from sellersync.store.base import Base
 from sellersync.store.engine import make_engine, make_session_factory
@@ -29,6 +30,14 @@ from tests.support.emulator import RunningEmulator, run_emulator
 from tests.support.sellersync import free_port, settings_for
 
 PASSWORD = "correct horse battery"
+#: Settings a production server accepts: a long key, the app's own LWA credentials, an https public URL.
+PRODUCTION: dict[str, Any] = {
+    "env": "production",
+    "secret_key": "a-production-secret-key-of-40-characters",
+    "lwa_client_id": "amzn1.application-oa2-client.test-production",
+    "lwa_client_secret": "test-production-secret",
+    "public_url": "https://sellersync.example",
+}
 TERMINAL = {"completed", "partial", "failed", "cancelled"}
 
 
@@ -41,7 +50,8 @@ class Server:
     clients: list[httpx.Client] = field(default_factory=list)
 
     def anonymous(self) -> httpx.Client:
-        c = httpx.Client(base_url=self.base_url, timeout=30)
+        """A browser on our pages: it names their origin on every request (as browsers do on writes)."""
+        c = httpx.Client(base_url=self.base_url, timeout=30, headers={"origin": self.base_url})
         self.clients.append(c)
         return c
 
@@ -54,6 +64,10 @@ class Server:
         c = self.anonymous()
         res = c.post("/api/auth/login", json={"email": email, "password": PASSWORD})
         assert res.status_code == 200, res.text
+        if "secure" in res.headers["set-cookie"].lower():
+            # A production server's cookie is Secure; this client reaches it over plain http on
+            # 127.0.0.1, as a browser reaches it through a TLS-terminating proxy: keep sending it.
+            c.cookies.set(SESSION_COOKIE, res.cookies[SESSION_COOKIE])
         return c
 
     def token_client(self, token: str) -> httpx.Client:
@@ -110,7 +124,14 @@ class Server:
 @contextmanager
 def serve(settings: Settings, port: int) -> Iterator[None]:
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            create_app(settings),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            proxy_headers=False,
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -13,7 +13,7 @@ from sellersync.api.app import create_app
 from sellersync.config import Settings
 from sellersync.secrets import SecretKeyMissing
 from sellersync.store.models import ApiToken, User, UserSession
-from tests.accounts.conftest import PASSWORD, Server, accounts_server, database_bytes
+from tests.accounts.conftest import PASSWORD, PRODUCTION, Server, accounts_server, database_bytes
 from tests.conftest import Database
 from tests.support.emulator import RunningEmulator
 from tests.support.sellersync import API_KEY
@@ -56,16 +56,21 @@ def test_login_sets_a_safe_session_cookie_and_logout_ends_it(server: Server, db:
         assert list(s.scalars(select(UserSession))) == []
 
 
-def test_cookie_is_secure_over_https(server: Server) -> None:
-    server.user("owner@a.test", "Acme")
-    res = server.anonymous().post(
-        "/api/auth/login",
-        json={"email": "owner@a.test", "password": PASSWORD},
-        headers={"x-forwarded-proto": "https"},  # uvicorn trusts the proxy header from 127.0.0.1
-    )
-    assert res.status_code == 200
-    attrs = {a.strip().lower() for a in res.headers["set-cookie"].split(";")}
-    assert "secure" in attrs
+def test_cookie_is_secure_over_https_through_a_trusted_proxy_only(db: Database, emu: RunningEmulator) -> None:
+    def cookie_attrs(server: Server) -> set[str]:
+        res = server.anonymous().post(
+            "/api/auth/login",
+            json={"email": "owner@a.test", "password": PASSWORD},
+            headers={"x-forwarded-proto": "https"},
+        )
+        assert res.status_code == 200
+        return {a.strip().lower() for a in res.headers["set-cookie"].split(";")}
+
+    with accounts_server(db.url, emu, trusted_proxies="127.0.0.1") as proxied:
+        proxied.user("owner@a.test", "Acme")
+        assert "secure" in cookie_attrs(proxied)
+    with accounts_server(db.url, emu) as direct:  # anyone may write X-Forwarded-Proto: not believed
+        assert "secure" not in cookie_attrs(direct)
 
 
 def test_cross_origin_writes_with_the_cookie_are_refused(server: Server) -> None:
@@ -116,7 +121,7 @@ def test_development_api_key_acts_as_the_default_workspace_owner(server: Server)
 
 
 def test_api_key_is_refused_outside_development(db: Database, emu: RunningEmulator) -> None:
-    with accounts_server(db.url, emu, env="production") as server:
+    with accounts_server(db.url, emu, **PRODUCTION) as server:
         assert server.token_client(API_KEY).get("/api/sync/status").status_code == 401
         server.user("owner@a.test", "Acme")
         assert server.login("owner@a.test").get("/api/sync/status").status_code == 200

@@ -256,7 +256,7 @@ def test_lists_show_a_its_own_data(world: World) -> None:
 def test_b_cannot_use_a_connection_even_by_naming_it(world: World) -> None:
     b = _b_clients(world)["token"]
     start = b.post("/api/sync/start", json={"connectionId": world.a_connection})
-    assert start.status_code == 400 and start.json()["error"] == "amazon_not_connected"
+    assert start.status_code == 404 and start.json()["error"] == "not_found"
     assert b.get("/api/data/orders", params={"connectionId": world.a_connection}).status_code == 404
     assert b.delete(f"/api/tokens/{world.params['token_id']}").status_code == 404
     own = [t["id"] for t in b.get("/api/tokens").json()["items"]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.accounts.conftest import accounts_server
+from tests.accounts.conftest import PRODUCTION, accounts_server
 from tests.conftest import Database
 from tests.support.emulator import RunningEmulator
 
@@ -10,7 +10,7 @@ SCRAPE = "scrape-token-for-tests"
 
 
 def test_with_a_token_only_that_bearer_reads_metrics(db: Database, emu: RunningEmulator) -> None:
-    with accounts_server(db.url, emu, env="production", metrics_token=SCRAPE) as server:
+    with accounts_server(db.url, emu, **PRODUCTION, metrics_token=SCRAPE) as server:
         server.user("owner@a.test", "Acme")
         assert server.anonymous().get("/metrics").status_code == 401
         assert server.token_client("wrong").get("/metrics").status_code == 401
@@ -22,7 +22,7 @@ def test_with_a_token_only_that_bearer_reads_metrics(db: Database, emu: RunningE
 
 
 def test_production_without_a_token_has_metrics_off(db: Database, emu: RunningEmulator) -> None:
-    with accounts_server(db.url, emu, env="production") as server:
+    with accounts_server(db.url, emu, **PRODUCTION) as server:
         off = server.anonymous().get("/metrics")
         assert off.status_code == 404 and off.json()["error"] == "metrics_off"
         assert "SELLERSYNC_METRICS_TOKEN" in off.json()["message"]

@@ -181,8 +181,9 @@ def test_another_workspaces_claims_are_404(api: httpx.Client, db: Database) -> N
     _error(api.get(f"/api/claims/{claim_id}"), 404, "not_found")
     _error(api.get(f"/api/claims/runs/{result.detection_run_id}"), 404, "not_found")
     assert api.get("/api/claims").json()["total"] == 0
-    for bad in ("abc", "-1", "99999999999999999999", "1.5", "%00"):
+    for bad in ("abc", "-1", "99999999999999999999", "1.5", "²"):
         _error(api.get(f"/api/claims/{bad}"), 404, "not_found")
+    _error(api.get("/api/claims/%00"), 400, "invalid_request")  # a NUL is no text the store holds
     _error(api.get("/api/claims/runs/not-a-uuid"), 404, "not_found")
     _error(api.get("/api/claims", params={"connectionId": other.connection_id}), 404, "not_found")
 

@@ -137,10 +137,8 @@ def test_bad_input_is_a_clear_4xx(api_env: ApiEnv) -> None:
         assert client.get("/api/sync/history?limit=0").status_code == 400
         assert client.get("/api/sync/history?offset=-1").status_code == 400
         assert client.post("/api/sync/start", json={"connectionId": "x"}).status_code == 400
-        assert (
-            client.post("/api/sync/start", json={"connectionId": 999}).json()["error"]
-            == "amazon_not_connected"
-        )
+        unknown = client.post("/api/sync/start", json={"connectionId": 999})
+        assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"
         bad = client.get("/api/sync/events", headers={"Last-Event-ID": "abc"})
         assert bad.status_code == 400
         assert httpx.get(api_env.server.base_url + "/api/sync/status").status_code == 401

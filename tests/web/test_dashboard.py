@@ -299,7 +299,7 @@ def test_not_connected_conflict_and_polling_fallback(page: Page, site: Site) -> 
     expect(page.locator("#connect")).to_be_focused()
 
     site.connect()
-    started = page.context.request.post(site.base_url + "/api/sync/start")
+    started = page.context.request.post(site.base_url + "/api/sync/start", headers={"origin": site.base_url})
     assert started.status == 202, started.text()
     running_id = started.json()["syncId"]
     page.get_by_role("button", name="Start sync").click()  # the page has not polled yet: a 409

@@ -9,7 +9,8 @@ from fastapi import FastAPI
 
 from sellersync import __version__
 from sellersync.accounts.logfilter import redact_access_log
-from sellersync.api import errors
+from sellersync.api import errors, openapi
+from sellersync.api.guard import RequestGuard
 from sellersync.api.routes import amazon, auth, claims, data, events, health, sync, tokens
 from sellersync.config import Settings
 from sellersync.digest.schedule import digest_tick
@@ -22,6 +23,8 @@ from sellersync.web import routes as web
 def create_app(settings: Settings) -> FastAPI:
     if settings.env != "development" and not settings.secret_key:
         raise SecretKeyMissing("SELLERSYNC_SECRET_KEY must be set outside development")
+    settings.check_production()
+    settings.trusted_proxy_networks()  # a malformed SELLERSYNC_TRUSTED_PROXIES fails now, not per request
     redact_access_log()
 
     @asynccontextmanager
@@ -51,6 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.include_router(sync.router)
     app.include_router(events.router)
     app.include_router(health.router)
@@ -61,4 +65,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(claims.router)
     app.include_router(web.router)
     web.mount_static(app)
+    openapi.install(app)
     return app

@@ -11,10 +11,12 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from sellersync.accounts import service as accounts
@@ -76,18 +78,66 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def check_same_origin(request: Request, runtime: Runtime) -> None:
-    """Cookie-authenticated writes must come from our own pages (CSRF defence besides SameSite=Lax)."""
+def check_same_origin(request: Request, runtime: Runtime, *, required: bool = True) -> None:
+    """Cookie-authenticated writes must come from our own pages (CSRF defence besides SameSite=Lax).
+
+    A write must say where it comes from: an ``Origin`` of this server (or of its public URL), or else
+    ``Sec-Fetch-Site: same-origin`` (every current browser sends one or the other on a write). With
+    ``required=False`` (the sign-in form, which has no session yet) a request that says neither is let
+    through; one that names another site never is.
+    """
     if request.method in SAFE_METHODS:
         return
-    if request.headers.get("sec-fetch-site", "") == "cross-site":
+    site = request.headers.get("sec-fetch-site")
+    if site == "cross-site":
         raise ApiError(403, "forbidden", "cross-site request refused")
     origin = request.headers.get("origin")
-    if origin is None:
+    if origin is not None:
+        allowed = {_origin(str(request.base_url)), _origin(runtime.settings.public_url)}
+        if origin.lower() not in allowed:
+            raise ApiError(403, "forbidden", "cross-origin request refused")
         return
-    allowed = {_origin(str(request.base_url)), _origin(runtime.settings.public_url)}
-    if origin.lower() not in allowed:
-        raise ApiError(403, "forbidden", "cross-origin request refused")
+    if site == "same-origin" or not required:
+        return
+    raise ApiError(
+        403, "forbidden", "a signed-in write needs an Origin or Sec-Fetch-Site: same-origin header"
+    )
+
+
+def client_address(request: Request, runtime: Runtime) -> str:
+    """The address of the client: the direct peer, or the one a trusted proxy forwarded for.
+
+    ``X-Forwarded-For`` is read only when the direct peer is one of ``SELLERSYNC_TRUSTED_PROXIES``
+    (anyone else could write any address into it); its addresses are walked from the right, past the
+    trusted proxies, to the first address no trusted proxy vouches for.
+    """
+    peer = request.client.host if request.client else ""
+    trusted = runtime.settings.trusted_proxy_networks()
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    forwarded = [a.strip() for h in request.headers.getlist("x-forwarded-for") for a in h.split(",")]
+    for address in reversed([a for a in forwarded if a]):
+        if not _is_trusted(address, trusted):
+            return address[:64]
+    return peer
+
+
+def via_https(request: Request, runtime: Runtime) -> bool:
+    """Whether the client reached us over HTTPS: directly, or through a trusted proxy that says so."""
+    if request.url.scheme == "https":
+        return True
+    trusted = runtime.settings.trusted_proxy_networks()
+    peer = request.client.host if request.client else ""
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
+    return bool(trusted) and _is_trusted(peer, trusted) and proto == "https"
+
+
+def _is_trusted(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
 
 
 def caller_of(request: Request, runtime: Runtime) -> Caller | None:
@@ -128,7 +178,18 @@ def _default_workspace_id(request: Request, runtime: Runtime) -> int:
     return cached
 
 
-def get_caller(request: Request, runtime: RuntimeDep) -> Caller:
+# Declared so the OpenAPI document says which routes need a caller and how to be one; the values are
+# read by caller_of (auto_error=False: these never answer by themselves).
+_bearer = HTTPBearer(auto_error=False, description="A user's API token: Authorization: Bearer ss_…")
+_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="The dashboard's sign-in session.")
+
+
+def get_caller(
+    request: Request,
+    runtime: RuntimeDep,
+    _token: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _session: Annotated[str | None, Depends(_cookie)],
+) -> Caller:
     caller = caller_of(request, runtime)
     if caller is None:
         raise ApiError(401, "unauthorized", "sign in, or send Authorization: Bearer <API token>")

@@ -18,6 +18,8 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, and_, or_
 
 Order = Literal["asc", "desc"]
+#: Dates a cursor may carry: rows' dates lie well inside these years (year 1 or 9999 is a forged cursor).
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 class BadCursor(ValueError):
@@ -46,12 +48,15 @@ class Cursor:
                 raise BadCursor("not a row id")
             if raw["e"] != entity:
                 raise BadCursor("not a cursor of this entity")
-        except (binascii.Error, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            made_for = raw["o"]
+            if at is not None:
+                at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        except (binascii.Error, UnicodeDecodeError, ValueError, KeyError, TypeError, OverflowError) as exc:
             raise BadCursor(str(exc) or "unreadable") from None
-        if raw["o"] != order:
-            raise BadCursor(f"the cursor was made for order={raw['o']}, not order={order}")
-        if at is not None and at.tzinfo is None:
-            at = at.replace(tzinfo=UTC)
+        if made_for != order:
+            raise BadCursor(f"the cursor was made for order={str(made_for)[:10]}, not order={order}")
+        if at is not None and not MIN_YEAR <= at.year <= MAX_YEAR:
+            raise BadCursor("not a date of this service")
         return cls(entity, order, at, ident)
 
     def after(self, date_col: Any, id_col: Any) -> ColumnElement[bool]:

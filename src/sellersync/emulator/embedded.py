@@ -28,7 +28,9 @@ def serve_in_thread(
 
     sock = bound_socket(host, port)
     bound = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False, proxy_headers=False)
+    )
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"asgi-{bound}", daemon=True
     )

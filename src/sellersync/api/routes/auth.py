@@ -11,8 +11,16 @@ from sqlalchemy.orm import Session
 
 from sellersync.accounts import lockout
 from sellersync.accounts import service as accounts
-from sellersync.api.deps import SESSION_COOKIE, CurrentCaller, RuntimeDep, check_same_origin
+from sellersync.api.deps import (
+    SESSION_COOKIE,
+    CurrentCaller,
+    RuntimeDep,
+    check_same_origin,
+    client_address,
+    via_https,
+)
 from sellersync.api.errors import ApiError
+from sellersync.runtime import Runtime
 from sellersync.store.models import User, Workspace
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -23,8 +31,8 @@ class LoginRequest(BaseModel):
     password: str = Field(max_length=1024)
 
 
-def _secure(request: Request, public_url: str) -> bool:
-    return request.url.scheme == "https" or public_url.startswith("https://")
+def _secure(request: Request, runtime: Runtime) -> bool:
+    return via_https(request, runtime) or runtime.settings.public_url.startswith("https://")
 
 
 def user_view(s: Session, user_id: int | None, workspace_id: int, role: str, via: str) -> dict[str, Any]:
@@ -41,15 +49,15 @@ def user_view(s: Session, user_id: int | None, workspace_id: int, role: str, via
 @router.post("/login")
 def login(body: LoginRequest, request: Request, response: Response, runtime: RuntimeDep) -> dict[str, Any]:
     """Check e-mail and password; set the session cookie. 401 for a wrong pair (same answer either way)."""
-    check_same_origin(request, runtime)
-    key = lockout.failure_key(body.email, request.client.host if request.client else "")
+    check_same_origin(request, runtime, required=False)
+    key = lockout.failure_key(body.email, client_address(request, runtime))
     with runtime.uow() as s:
-        if lockout.locked_out(s, key):
-            raise ApiError(429, "too_many_attempts", "too many failed sign-ins; try again in 15 minutes")
+        allowed = lockout.reserve_attempt(s, key)
+    if not allowed:
+        raise ApiError(429, "too_many_attempts", "too many failed sign-ins; try again in 15 minutes")
+    with runtime.uow() as s:
         user = accounts.authenticate(s, body.email, body.password)
-        if user is None:
-            lockout.record_failure(s, key)
-    if user is None:
+    if user is None:  # the reserved attempt stays counted as a failure
         raise ApiError(401, "invalid_credentials", "wrong e-mail address or password")
     settings = runtime.settings
     with runtime.uow() as s:
@@ -66,7 +74,7 @@ def login(body: LoginRequest, request: Request, response: Response, runtime: Run
         max_age=int(settings.session_days * 86400),
         httponly=True,
         samesite="lax",
-        secure=_secure(request, settings.public_url),
+        secure=_secure(request, runtime),
         path="/",
     )
     return view
@@ -86,7 +94,7 @@ def logout(
         path="/",
         httponly=True,
         samesite="lax",
-        secure=_secure(request, runtime.settings.public_url),
+        secure=_secure(request, runtime),
     )
     return {"signedOut": True}
 

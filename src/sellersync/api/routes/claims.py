@@ -40,7 +40,7 @@ from sellersync.claims import service
 from sellersync.claims.costs import import_costs, parse_costs_csv, revalue
 from sellersync.detect.kinds import ClaimType, ShownStatus, WindowStatus, shown_status
 from sellersync.detect.lifecycle import InvalidTransition
-from sellersync.detect.products import seller_products, upsert_seller_products
+from sellersync.detect.products import seller_products, upsert_seller_products_in_batches
 from sellersync.detect.service import DetectionFailed, latest_sync_id, run_detection
 from sellersync.store.models import AmazonConnection, Claim, ClaimEvent, DetectionRun, User
 
@@ -434,7 +434,8 @@ def put_products(caller: CurrentCaller, runtime: RuntimeDep, body: ProductsIn) -
             }
             for p in body.products
         ]
-        n = upsert_seller_products(s, conn, rows)
+    n = upsert_seller_products_in_batches(runtime.uow, conn, rows)
+    with runtime.uow() as s:
         revalued = revalue(
             s, conn, {(str(r["marketplace_id"]), str(r["sku"])) for r in rows if r["unit_cost"] is not None}
         )
@@ -578,7 +579,7 @@ async def import_unit_costs(
 
 
 def _claim_of(s: Session, caller: Caller, claim_id: str) -> Claim:
-    if not claim_id.isdigit() or len(claim_id) > 10 or int(claim_id) > MAX_INT4:
+    if not (claim_id.isascii() and claim_id.isdigit()) or len(claim_id) > 10 or int(claim_id) > MAX_INT4:
         raise not_found("claim")
     claim = service.find_claim(s, caller.workspace_id, int(claim_id))
     if claim is None:

@@ -22,6 +22,7 @@ from sellersync.store.models import SyncEvent
 
 router = APIRouter(prefix="/api/sync", tags=["sync"])
 BATCH = 500
+MAX_EVENT_ID = 2**63 - 1  # a BIGINT
 
 
 def _after(runtime: Runtime, workspace_id: int, last_id: int) -> list[dict[str, Any]]:
@@ -57,15 +58,17 @@ async def sync_events(
     caller: CurrentCaller,
     runtime: RuntimeDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-    since: Annotated[int | None, Query(ge=0, description="Replay events after this id.")] = None,
+    since: Annotated[
+        int | None, Query(ge=0, le=MAX_EVENT_ID, description="Replay events after this id.")
+    ] = None,
 ) -> EventSourceResponse:
     """``sync.started``, ``sync.progress``, ``sync.log``, ``sync.completed``, ``sync.failed``,
     ``sync.cancelled``, ``detection.completed``: each with an id; ``Last-Event-ID`` replays."""
     if last_event_id is not None:
-        try:
-            start = int(last_event_id)
-        except ValueError:
+        text = last_event_id.strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_EVENT_ID):
             raise ApiError(400, "invalid_request", "Last-Event-ID must be an event id") from None
+        start = int(text)
     elif since is not None:
         start = since
     else:

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from sellersync.api.deps import CurrentCaller, DbSession, RuntimeDep
 from sellersync.api.errors import ApiError, not_found
-from sellersync.store.models import DetectionRun, SyncRun, SyncUnit
+from sellersync.api.routes.data import MAX_INT4, MAX_OFFSET
+from sellersync.store.models import AmazonConnection, DetectionRun, SyncRun, SyncUnit
 from sellersync.sync import ledger
 from sellersync.sync.counts import canonical_counts
 from sellersync.sync.service import NotConnected, SyncInProgress, SyncNotFound
@@ -23,7 +24,9 @@ router = APIRouter(prefix="/api/sync", tags=["sync"])
 
 
 class StartRequest(BaseModel):
-    connectionId: int | None = Field(None, description="Defaults to the workspace's Amazon connection.")
+    connectionId: int | None = Field(
+        None, ge=1, le=MAX_INT4, description="Defaults to the workspace's Amazon connection."
+    )
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -87,12 +90,24 @@ def start_sync(
     runtime: RuntimeDep,
     body: Annotated[StartRequest | None, Body()] = None,
 ) -> JSONResponse:
-    """Queue a sync; 409 with the active sync's id if one is running; 400 without a connection."""
+    """Queue a sync; 409 with the active sync's id if one is running; 400 without a connection;
+    404 for a ``connectionId`` that is not one of the workspace's."""
+    connection_id = body.connectionId if body else None
+    if connection_id is not None:  # another workspace's connection is as unknown as a missing one
+        with runtime.uow() as s:
+            found = s.scalar(
+                select(AmazonConnection.id).where(
+                    AmazonConnection.id == connection_id,
+                    AmazonConnection.workspace_id == caller.workspace_id,
+                )
+            )
+        if found is None:
+            raise not_found("connection")
     caller.require_write("start a sync")
     try:
         sync_id = runtime.jobs.start(
             workspace_id=caller.workspace_id,
-            connection_id=body.connectionId if body else None,
+            connection_id=connection_id,
             trigger="manual",
         )
     except SyncInProgress as exc:
@@ -160,7 +175,7 @@ def sync_history(
     caller: CurrentCaller,
     s: DbSession,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     """Past syncs, newest first."""
     where = SyncRun.workspace_id == caller.workspace_id
