@@ -94,24 +94,27 @@ def _breakdown(kind: str, currency: str, parts: Sequence[tuple[str, Decimal]]) -
 
 
 def _item_proceeds(item: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The v0 item's amounts as proceeds breakdowns; a Money absent in v0 is absent here too."""
     price = item.get("ItemPrice")
     if not isinstance(price, Mapping):
         return None
     currency = str(price.get("CurrencyCode") or "")
 
-    def amount(field: str) -> Decimal:
-        return _amount(item.get(field)) or Decimal(0)
+    def parts(*fields: tuple[str, str], sign: int = 1) -> list[tuple[str, Decimal]]:
+        out = []
+        for subtype, field in fields:
+            amount = _amount(item.get(field))
+            if amount is not None:
+                out.append((subtype, sign * amount))
+        return out
 
-    breakdowns = [
-        _breakdown("ITEM", currency, [("ITEM", amount("ItemPrice"))]),
-        _breakdown("SHIPPING", currency, [("SHIPPING", amount("ShippingPrice"))]),
-        _breakdown("TAX", currency, [("ITEM", amount("ItemTax")), ("SHIPPING", amount("ShippingTax"))]),
-        _breakdown(
-            "DISCOUNT",
-            currency,
-            [("ITEM", -amount("PromotionDiscount")), ("SHIPPING", -amount("ShippingDiscount"))],
-        ),
+    kinds = [
+        ("ITEM", parts(("ITEM", "ItemPrice"))),
+        ("SHIPPING", parts(("SHIPPING", "ShippingPrice"))),
+        ("TAX", parts(("ITEM", "ItemTax"), ("SHIPPING", "ShippingTax"))),
+        ("DISCOUNT", parts(("ITEM", "PromotionDiscount"), ("SHIPPING", "ShippingDiscount"), sign=-1)),
     ]
+    breakdowns = [_breakdown(kind, currency, found) for kind, found in kinds if found]
     total = sum((Decimal(b["subtotal"]["amount"]) for b in breakdowns), Decimal(0))
     return {"proceedsTotal": _money(total, currency), "breakdowns": breakdowns}
 
