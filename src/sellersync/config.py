@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     report_prefetch: int = Field(
         8, description="Reports requested ahead of the unit being read, while the bucket has room."
     )
-    orders_api_hours: int = Field(6, description="Freshest hours read with getOrders instead of reports.")
+    orders_api_hours: int = Field(6, description="Freshest hours read with searchOrders instead of reports.")
     streams: str = Field("", description="Comma-separated stream names to sync; empty syncs every stream.")
     detect_after_sync: bool = Field(True, description="Run claim detection after every successful sync.")
     max_attempts: int = Field(5, description="Times a sync is (re)started after crashes before it fails.")

@@ -171,30 +171,31 @@ def test_a_rejected_access_token_is_refreshed_once(emu: RunningEmulator, api: Ap
 # --- Orders ---------------------------------------------------------------------------------------
 
 
-def test_orders_are_paged_with_next_token(emu: RunningEmulator, api: Api) -> None:
+def test_orders_are_paged_with_the_pagination_token(emu: RunningEmulator, api: Api) -> None:
     mkt = us(emu)
-    after, before = anchor(emu) - timedelta(days=120), anchor(emu) - timedelta(days=1)
+    after, before = anchor(emu) - timedelta(days=30), anchor(emu) - timedelta(days=1)
     expected = emu.world.orders([mkt], created_after=after, created_before=before)
     assert len(expected) > 10
     orders = list(
-        api.client.get_orders([mkt], created_after=after, created_before=before, max_results_per_page=10)
+        api.client.search_orders([mkt], created_after=after, created_before=before, max_results_per_page=10)
     )
-    assert [o["AmazonOrderId"] for o in orders] == [o["AmazonOrderId"] for o in expected]
-    assert api.stats.get("getOrders").calls >= len(expected) // 10
+    assert [o["orderId"] for o in orders] == [o["AmazonOrderId"] for o in expected]
+    assert api.stats.get("searchOrders").calls >= len(expected) // 10
     # the bucket follows the emulator's x-amzn-RateLimit-Limit (its rates run SPEED times faster)
-    assert api.limiter.rate("conn-1", "getOrders") == pytest.approx(0.0167 * SPEED, rel=0.05)
+    assert api.limiter.rate("conn-1", "searchOrders") == pytest.approx(0.0056 * SPEED, rel=0.05)
+    # items and the asked datasets come in the same answer
+    first = orders[0]
+    skus = [i["SellerSKU"] for i in emu.world.order_items(first["orderId"]) or []]
+    assert [i["product"]["sellerSku"] for i in first["orderItems"]] == skus
+    assert {"recipient", "fulfillment"} <= set(first) and "buyer" not in first
 
-    order_id = orders[0]["AmazonOrderId"]
-    items = list(api.client.get_order_items(order_id))
-    assert items == list(emu.world.order_items(order_id) or [])
 
-
-def test_unknown_order_surfaces_amazons_code(emu: RunningEmulator, api: Api) -> None:
+def test_a_bad_window_surfaces_amazons_code(emu: RunningEmulator, api: Api) -> None:
+    now = datetime.now(UTC)
     with pytest.raises(SpApiError) as err:
-        list(api.client.get_order_items("999-0000000-0000000"))
-    assert err.value.status in (400, 404)
-    assert err.value.code in ("NotFound", "InvalidInput")
-    assert err.value.operation == "getOrderItems"
+        list(api.client.search_orders([us(emu)], created_after=now - timedelta(days=1), created_before=now))
+    assert (err.value.status, err.value.code) == (400, "InvalidInput")
+    assert err.value.operation == "searchOrders"
 
 
 def test_bad_marketplace_is_a_400_with_amazons_message(emu: RunningEmulator, api: Api) -> None:
@@ -370,16 +371,16 @@ def test_financial_events_inventory_and_inbound(emu: RunningEmulator, api: Api) 
 
 
 def test_5xx_faults_are_retried_to_success(emu: RunningEmulator) -> None:
-    # the emulator's seeded fault stream for getOrders holds a run of 7 failures: allow 10 retries
+    # the emulator's seeded fault stream for searchOrders holds runs of failures: allow 10 retries
     api = make_api(emu, max_retries=10)
     emu.set_faults(error_5xx_rate=0.3)
     mkt = us(emu)
-    after, before = anchor(emu) - timedelta(days=120), anchor(emu) - timedelta(days=1)
+    after, before = anchor(emu) - timedelta(days=60), anchor(emu) - timedelta(days=1)
     orders = list(
-        api.client.get_orders([mkt], created_after=after, created_before=before, max_results_per_page=5)
+        api.client.search_orders([mkt], created_after=after, created_before=before, max_results_per_page=4)
     )
     assert len(orders) == len(emu.world.orders([mkt], created_after=after, created_before=before))
-    stats = api.stats.get("getOrders")
+    stats = api.stats.get("searchOrders")
     assert stats.retries > 0 and stats.errors == 0
     api.close()
 

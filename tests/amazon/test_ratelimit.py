@@ -38,14 +38,15 @@ class ClockedCancel(CancelToken):
 
 def test_table_lists_every_operation() -> None:
     expected = {
-        "getOrders", "getOrderItems", "searchOrders", "createReport", "getReport", "getReports",
+        "searchOrders", "createReport", "getReport", "getReports",
         "cancelReport", "getReportDocument", "getInventorySummaries", "listFinancialEvents",
         "listFinancialEventGroups", "listTransactions", "getShipments", "getShipmentItems",
         "getShipmentItemsByShipmentId", "getMarketplaceParticipations",
     }  # fmt: skip
     assert expected <= set(DEFAULT_LIMITS)
-    assert DEFAULT_LIMITS["getOrders"].rate == pytest.approx(0.0167)
-    assert DEFAULT_LIMITS["getOrders"].burst == 20
+    assert DEFAULT_LIMITS["searchOrders"].rate == pytest.approx(0.0056)
+    assert DEFAULT_LIMITS["searchOrders"].burst == 20
+    assert not {"getOrders", "getOrderItems"} & set(DEFAULT_LIMITS)  # Orders v0 is never called
     assert DEFAULT_LIMITS["getInventorySummaries"].burst == 2
 
 
@@ -109,14 +110,14 @@ def test_acquire_waits_exactly_what_the_bucket_needs(rate: float, burst: int, ca
 def test_header_corrects_the_rate_per_connection_and_operation() -> None:
     clock = FakeClock()
     limiter = RateLimiter(clock=clock)
-    assert limiter.rate("c1", "getOrders") == pytest.approx(0.0167)
-    limiter.observe("c1", "getOrders", "0.5")
-    assert limiter.rate("c1", "getOrders") == pytest.approx(0.5)
-    assert limiter.rate("c2", "getOrders") == pytest.approx(0.0167)  # other connection untouched
-    assert limiter.rate("c1", "getOrderItems") == pytest.approx(0.5)
+    assert limiter.rate("c1", "searchOrders") == pytest.approx(0.0056)
+    limiter.observe("c1", "searchOrders", "0.5")
+    assert limiter.rate("c1", "searchOrders") == pytest.approx(0.5)
+    assert limiter.rate("c2", "searchOrders") == pytest.approx(0.0056)  # other connection untouched
+    assert limiter.rate("c1", "getReport") == pytest.approx(2.0)
     for junk in (None, "", "abc", "-1", "0", "nan", "inf"):
-        limiter.observe("c1", "getOrders", junk)
-        assert limiter.rate("c1", "getOrders") == pytest.approx(0.5)
+        limiter.observe("c1", "searchOrders", junk)
+        assert limiter.rate("c1", "searchOrders") == pytest.approx(0.5)
 
 
 def test_parse_rate_header() -> None:
@@ -153,7 +154,7 @@ def test_connection_view() -> None:
 
 def test_acquire_is_interrupted_by_cancel_from_another_thread() -> None:
     # real clock, a bucket that would make the second call wait ~100 minutes
-    limiter = RateLimiter({"slow": DEFAULT_LIMITS["getOrders"].__class__(1 / 6000, 1)})
+    limiter = RateLimiter({"slow": DEFAULT_LIMITS["searchOrders"].__class__(1 / 6000, 1)})
     token = CancelToken()
     limiter.acquire("c1", "slow", token)
     started = threading.Event()

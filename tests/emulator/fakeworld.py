@@ -100,6 +100,9 @@ class FakeWorld:
             )
         return out
 
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        return next((o for o in self.orders([US.marketplace_id]) if o["AmazonOrderId"] == order_id), None)
+
     def order_items(self, order_id: str) -> Sequence[dict[str, Any]] | None:
         if not order_id.startswith(f"111-{self.seed:07d}-"):
             return None

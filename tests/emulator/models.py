@@ -10,6 +10,8 @@ from jsonschema import Draft4Validator
 OPERATIONS: dict[str, tuple[str, str, str]] = {
     "getOrders": ("ordersV0", "/orders/v0/orders", "get"),
     "getOrderItems": ("ordersV0", "/orders/v0/orders/{orderId}/orderItems", "get"),
+    "searchOrders": ("orders_2026-01-01", "/orders/2026-01-01/orders", "get"),
+    "getOrder": ("orders_2026-01-01", "/orders/2026-01-01/orders/{orderId}", "get"),
     "createReport": ("reports_2021-06-30", "/reports/2021-06-30/reports", "post"),
     "getReports": ("reports_2021-06-30", "/reports/2021-06-30/reports", "get"),
     "getReport": ("reports_2021-06-30", "/reports/2021-06-30/reports/{reportId}", "get"),

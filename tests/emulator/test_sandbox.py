@@ -65,6 +65,13 @@ def _inventory(ex: dict[str, Any]) -> dict[str, Any]:
 BUILDERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "getOrders": _orders,
     "getOrderItems": _order_items,
+    "searchOrders": lambda ex: s.search_orders_response(
+        ex["orders"],
+        next_token=ex.get("pagination", {}).get("nextToken"),
+        last_updated_before=ex.get("lastUpdatedBefore"),
+        created_before=ex.get("createdBefore"),
+    ),
+    "getOrder": lambda ex: s.get_order_response(ex["order"]),
     "createReport": lambda ex: s.create_report_response(ex["reportId"]),
     "getReports": lambda ex: s.get_reports_response(
         [_report(r) for r in ex["reports"]], next_token=ex.get("nextToken")

@@ -51,9 +51,9 @@ def test_orders_api_records() -> None:
     ]
     bad = quarantines(out)
     assert len(bad) == 2
-    assert bad[0].reason == "field 'PurchaseDate' is empty"
-    assert "ItemPrice" in bad[1].reason and "twelve" in bad[1].reason
-    assert isinstance(bad[1].raw, dict) and bad[1].raw["AmazonOrderId"] == "111-0000004-0000004"
+    assert bad[0].reason == "field 'createdTime' is empty"
+    assert "proceeds.ITEM" in bad[1].reason and "twelve" in bad[1].reason
+    assert isinstance(bad[1].raw, dict) and bad[1].raw["orderId"] == "111-0000004-0000004"
 
 
 def test_orders_report_and_api_agree() -> None:
@@ -75,20 +75,102 @@ def test_orders_report_and_api_agree() -> None:
 
 
 def test_orders_api_sandbox_examples() -> None:
-    (orders_page, *_) = sandbox("ordersV0.json", "/orders/v0/orders")
-    (items_page,) = sandbox("ordersV0.json", "/orders/v0/orders/{orderId}/orderItems")
-    items = items_page["payload"]["OrderItems"]
-    rows = [
-        {**o, "OrderItems": items if o["AmazonOrderId"] == items_page["payload"]["AmazonOrderId"] else []}
-        for o in orders_page["payload"]["Orders"]
-    ]
+    """Every Orders v2026-01-01 example of the model (searchOrders pages and getOrder answers)."""
+    pages = sandbox("orders_2026-01-01.json", "/orders/2026-01-01/orders")
+    singles = sandbox("orders_2026-01-01.json", "/orders/2026-01-01/orders/{orderId}")
+    rows = [o for page in pages for o in page["orders"]] + [s["order"] for s in singles]
     out = run("orders_api", rows)
     assert not quarantines(out)
-    assert len(records(out, Order)) == 2
+    orders = {o.values["amazon_order_id"]: o.values for o in records(out, Order)}
+    items = {(i.values["amazon_order_id"], i.values["sku"]): i.values for i in records(out, OrderItem)}
+    assert len(orders) == 6 and len(items) == 7
+    jp = orders["250-1234567-8901234"]
+    assert (jp["marketplace_id"], jp["currency"], jp["ship_country"]) == ("A1VC38T7YXB528", "JPY", "JP")
+    assert (jp["order_status"], jp["fulfillment_channel"], jp["sales_channel"]) == (
+        "Shipped",
+        "AFN",
+        "Amazon.co.jp",
+    )
+    assert jp["merchant_order_id"] == "JP-ORDER-2024-001"
+    assert jp["purchase_date"] == dt(2024, 12, 25, 2, 30)
+    fire = items[("250-1234567-8901234", "FIRE-TV-4K-MAX-JP")]
+    assert (fire["quantity"], fire["item_price"], fire["item_status"]) == (2, Decimal("13960"), "Shipped")
+    assert fire["item_tax"] is None and fire["item_promotion_discount"] is None
+    br = orders["171-2345678-9012345"]
+    assert (br["order_status"], br["fulfillment_channel"]) == ("Unshipped", "MFN")
+    assert items[("171-2345678-9012345", "DELL-I15-BR-001")]["item_status"] == "Unshipped"
+    pickup = items[("114-9876543-1234567", "ECHO-POP-US-BLK")]
+    assert (pickup["item_price"], pickup["item_tax"], pickup["currency"]) == (
+        Decimal("39.99"),
+        Decimal("10.00"),
+        "USD",
+    )
+    assert orders["114-9876543-1234567"]["merchant_order_id"] == ""
+
+
+def test_orders_api_detailed_tax_and_discount_take_the_item_part() -> None:
+    money = lambda amount: {"amount": amount, "currencyCode": "EUR"}  # noqa: E731
+    order = {
+        "orderId": "302-0000001-0000001",
+        "createdTime": "2025-03-14T08:12:45Z",
+        "lastUpdatedTime": "2025-03-14T09:12:45Z",
+        "salesChannel": {"channelName": "AMAZON", "marketplaceId": "A1PA6795UKMFR9"},
+        "fulfillment": {"fulfillmentStatus": "PARTIALLY_SHIPPED", "fulfilledBy": "MERCHANT"},
+        "orderItems": [
+            {
+                "orderItemId": "1",
+                "quantityOrdered": 3,
+                "product": {"sellerSku": "TEE-M", "asin": "B0TEE"},
+                "proceeds": {
+                    "breakdowns": [
+                        {"type": "ITEM", "subtotal": money("30.00")},
+                        {
+                            "type": "TAX",
+                            "subtotal": money("6.65"),
+                            "detailedBreakdowns": [
+                                {"subtype": "ITEM", "value": money("5.70")},
+                                {"subtype": "SHIPPING", "value": money("0.95")},
+                            ],
+                        },
+                        {
+                            "type": "DISCOUNT",
+                            "subtotal": money("-7.00"),
+                            "detailedBreakdowns": [
+                                {"subtype": "ITEM", "value": money("-3.00")},
+                                {"subtype": "SHIPPING", "value": money("-4.00")},
+                            ],
+                        },
+                    ]
+                },
+                "fulfillment": {"quantityFulfilled": 1, "quantityUnfulfilled": 2},
+            },
+            {"orderItemId": "2", "quantityOrdered": 1, "product": {"asin": "B0NOSKU"}},
+            {"orderItemId": "3", "quantityOrdered": 1, "product": {"sellerSku": "TEE-M"}, "proceeds": []},
+        ],
+    }
+    out = run("orders_api", [order, {**order, "orderId": "302-0000002-0000002", "orderItems": None}])
+    (stored,) = records(out, Order)
+    assert (stored.values["order_status"], stored.values["fulfillment_channel"]) == (
+        "PartiallyShipped",
+        "MFN",
+    )
+    assert stored.values["currency"] == "EUR" and stored.values["ship_country"] == ""
     (item,) = records(out, OrderItem)
-    assert item.values["item_price"] == Decimal("10.00")
-    assert item.values["item_status"] == "Unshipped"
-    assert records(out, Order)[0].values["purchase_date"] == dt(1970, 1, 19, 3, 58, 30)
+    assert (item.values["item_tax"], item.values["item_promotion_discount"]) == (
+        Decimal("5.70"),
+        Decimal("3.00"),
+    )
+    assert (item.values["item_status"], item.values["line"], item.values["shipping_price"]) == (
+        "Unshipped",
+        0,
+        None,
+    )
+    reasons = [q.reason for q in quarantines(out)]
+    assert reasons == [
+        "missing field 'product.sellerSku'",
+        "field 'proceeds': expected an object, got []",
+        "field 'orderItems': expected a list of OrderItem objects",
+    ]
 
 
 # --- Finances ------------------------------------------------------------------------------------------

@@ -25,13 +25,16 @@ def _flat_rows() -> list[dict[str, str]]:
 
 
 def _api_orders() -> list[dict[str, Any]]:
-    order = copy.deepcopy(next(o for o in load_json("orders_api.json") if o["AmazonOrderId"] == ORDER))
-    blue, red = order["OrderItems"]
+    """The same order as Orders v2026-01-01 lists it: the second MUG-BLUE line between the others."""
+    order = copy.deepcopy(next(o for o in load_json("orders_api.json") if o["orderId"] == ORDER))
+    blue, red = order["orderItems"]
     second = copy.deepcopy(blue)
-    second.update(OrderItemId="12345678901299", QuantityOrdered=1, QuantityShipped=1)
-    second["ItemPrice"]["Amount"], second["ItemTax"]["Amount"] = "14.99", "1.20"
-    del second["PromotionDiscount"]
-    order["OrderItems"] = [blue, second, red]
+    second.update(orderItemId="12345678901299", quantityOrdered=1)
+    second["fulfillment"] = {"quantityFulfilled": 1, "quantityUnfulfilled": 0}
+    breakdowns = {b["type"]: b for b in second["proceeds"]["breakdowns"]}
+    breakdowns["ITEM"]["subtotal"]["amount"], breakdowns["TAX"]["subtotal"]["amount"] = "14.99", "1.20"
+    second["proceeds"]["breakdowns"] = [b for b in breakdowns.values() if b["type"] != "DISCOUNT"]
+    order["orderItems"] = [blue, second, red]
     return [order]
 
 

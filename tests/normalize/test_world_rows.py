@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from sellersync.amazon.client import ORDER_DATA
+from sellersync.emulator.orders2026 import order_v2026
 from sellersync.normalize import NORMALIZERS, REPORT_TYPES, Context, Quarantine, Record
 from sellersync.store.models.canonical import Order, OrderItem
 
@@ -137,8 +139,9 @@ def test_orders_api_agrees_with_the_orders_report(scenario: str, region: str) ->
     marketplace = w.marketplaces[0]
     mid = marketplace.marketplace_id
     after = ANCHOR - timedelta(days=10)
+    included = set(ORDER_DATA)  # what sellersync asks searchOrders for
     api_rows = [
-        {**order, "OrderItems": list(w.order_items(order["AmazonOrderId"]) or [])}
+        order_v2026(order, list(w.order_items(order["AmazonOrderId"]) or []), included)
         for order in w.orders([mid], last_updated_after=after, last_updated_before=ANCHOR)
     ]
     api, api_bad = normalise("orders_api", api_rows, context(w, "orders_api", marketplace))

@@ -36,6 +36,11 @@ USER_AGENT = "sellersync/0.1 (Language=Python)"
 RATE_LIMIT_HEADER = "x-amzn-RateLimit-Limit"
 
 REPORTS = "/reports/2021-06-30"
+ORDERS = "/orders/2026-01-01/orders"
+# the Orders v2026-01-01 datasets the canonical order rows need: ship-to country (RECIPIENT, its
+# non-PII part), amounts and currency (PROCEEDS), order status, channel and shipped quantities
+# (FULFILLMENT). Items are always included.
+ORDER_DATA = ("RECIPIENT", "PROCEEDS", "FULFILLMENT")
 
 
 def format_datetime(value: datetime) -> str:
@@ -273,9 +278,9 @@ class SpApiClient:
         body = self.request("getMarketplaceParticipations", "GET", "/sellers/v1/marketplaceParticipations")
         return list(body.get("payload") or [])
 
-    # --- Orders v0 --------------------------------------------------------------------------------
+    # --- Orders 2026-01-01 ------------------------------------------------------------------------
 
-    def get_orders(
+    def search_orders(
         self,
         marketplace_ids: Sequence[str],
         *,
@@ -283,43 +288,37 @@ class SpApiClient:
         created_before: datetime | None = None,
         last_updated_after: datetime | None = None,
         last_updated_before: datetime | None = None,
-        order_statuses: Sequence[str] | None = None,
-        fulfillment_channels: Sequence[str] | None = None,
+        fulfillment_statuses: Sequence[str] | None = None,
+        fulfilled_by: Sequence[str] | None = None,
+        included_data: Sequence[str] = ORDER_DATA,
         max_results_per_page: int = 100,
     ) -> Iterator[dict[str, Any]]:
-        """Orders (ordersV0 ``Order`` objects) matching the filters, following ``NextToken``."""
+        """Orders (v2026-01-01 ``Order`` objects, items included) matching the filters.
+
+        Follows ``pagination.nextToken``, sent back as ``paginationToken`` with every other
+        parameter unchanged (FACTS §4); ``pagination`` is absent on the last page.
+        """
         if (created_after is None) == (last_updated_after is None):
             raise ValueError("give exactly one of created_after or last_updated_after")
         params: dict[str, Any] = {
-            "MarketplaceIds": _csv(marketplace_ids),
-            "CreatedAfter": format_datetime(created_after) if created_after else None,
-            "CreatedBefore": format_datetime(created_before) if created_before else None,
-            "LastUpdatedAfter": format_datetime(last_updated_after) if last_updated_after else None,
-            "LastUpdatedBefore": (format_datetime(last_updated_before) if last_updated_before else None),
-            "OrderStatuses": _csv(order_statuses) if order_statuses else None,
-            "FulfillmentChannels": _csv(fulfillment_channels) if fulfillment_channels else None,
-            "MaxResultsPerPage": max_results_per_page,
+            "marketplaceIds": _csv(marketplace_ids),
+            "createdAfter": format_datetime(created_after) if created_after else None,
+            "createdBefore": format_datetime(created_before) if created_before else None,
+            "lastUpdatedAfter": format_datetime(last_updated_after) if last_updated_after else None,
+            "lastUpdatedBefore": (format_datetime(last_updated_before) if last_updated_before else None),
+            "fulfillmentStatuses": _csv(fulfillment_statuses) if fulfillment_statuses else None,
+            "fulfilledBy": _csv(fulfilled_by) if fulfilled_by else None,
+            "includedData": _csv(included_data) if included_data else None,
+            "maxResultsPerPage": max_results_per_page,
         }
         for body in self._pages(
-            "getOrders",
-            "/orders/v0/orders",
+            "searchOrders",
+            ORDERS,
             params,
-            lambda token: {**params, "NextToken": token},
-            lambda body: (body.get("payload") or {}).get("NextToken"),
+            lambda token: {**params, "paginationToken": token},
+            lambda body: (body.get("pagination") or {}).get("nextToken"),
         ):
-            yield from (body.get("payload") or {}).get("Orders") or []
-
-    def get_order_items(self, order_id: str) -> Iterator[dict[str, Any]]:
-        """The ``OrderItem`` objects of one order, following ``NextToken``."""
-        path = f"/orders/v0/orders/{quote(order_id, safe='')}/orderItems"
-        for body in self._pages(
-            "getOrderItems",
-            path,
-            {},
-            lambda token: {"NextToken": token},
-            lambda body: (body.get("payload") or {}).get("NextToken"),
-        ):
-            yield from (body.get("payload") or {}).get("OrderItems") or []
+            yield from body.get("orders") or []
 
     # --- Reports 2021-06-30 -----------------------------------------------------------------------
 

@@ -26,9 +26,7 @@ class Limit:
 
 # operation name -> published limit (FACTS §1 and §2)
 DEFAULT_LIMITS: Mapping[str, Limit] = {
-    "getOrders": Limit(0.0167, 20),
-    "getOrderItems": Limit(0.5, 30),
-    "searchOrders": Limit(0.0056, 20),
+    "searchOrders": Limit(0.0056, 20),  # Orders v2026-01-01 (v0 getOrders/getOrderItems: no longer called)
     "createReport": Limit(0.0167, 15),
     "getReport": Limit(2.0, 15),
     "getReports": Limit(0.0222, 10),

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import admin, documents, finances, inbound, inventory, lwa, orders, reports, sellers
+from . import admin, documents, finances, inbound, inventory, lwa, orders, orders2026, reports, sellers
 from .clock import Clock, system_clock
 from .contract import WorldView
 from .documents import DocumentStore
@@ -124,6 +124,7 @@ def create_app(
     routes = [
         *lwa.routes,
         *orders.routes,
+        *orders2026.routes,
         *reports.routes,
         *documents.routes,
         *finances.routes,

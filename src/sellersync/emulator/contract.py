@@ -86,6 +86,9 @@ class WorldView(Protocol):
     def order_items(self, order_id: str) -> Sequence[dict[str, Any]] | None:
         """ordersV0 ``OrderItem`` JSON objects of one order, or None for an unknown order id."""
 
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        """The ordersV0 ``Order`` JSON of one order, or None for an unknown order id."""
+
     # --- Finances API v0 --------------------------------------------------------------------------
     def financial_events(
         self, posted_after: datetime, posted_before: datetime

@@ -1,4 +1,5 @@
-"""Orders API v0: getOrders and getOrderItems."""
+"""Orders API v0: getOrders and getOrderItems (deprecated by Amazon; served for older clients, see
+``orders2026`` for what sellersync calls)."""
 
 from __future__ import annotations
 

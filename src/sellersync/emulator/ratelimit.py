@@ -15,6 +15,8 @@ from .clock import Clock, system_clock
 LIMITS: dict[str, tuple[float, int]] = {
     "getOrders": (0.0167, 20),
     "getOrderItems": (0.5, 30),
+    "searchOrders": (0.0056, 20),
+    "getOrder": (0.5, 30),
     "createReport": (0.0167, 15),
     "getReport": (2.0, 15),
     "getReports": (0.0222, 10),

@@ -105,6 +105,29 @@ def get_order_items_response(
     return {"payload": payload}
 
 
+# --- Orders 2026-01-01 ----------------------------------------------------------------------------
+def search_orders_response(
+    orders: Sequence[Mapping[str, Any]],
+    *,
+    next_token: str | None = None,
+    last_updated_before: str | None = None,
+    created_before: str | None = None,
+) -> dict[str, Any]:
+    """``SearchOrdersResponse``: no ``payload`` wrapper; ``pagination`` is absent on the last page."""
+    return _drop_none(
+        {
+            "orders": list(orders),
+            "pagination": {"nextToken": next_token} if next_token else None,
+            "lastUpdatedBefore": last_updated_before,
+            "createdBefore": created_before,
+        }
+    )
+
+
+def get_order_response(order: Mapping[str, Any]) -> dict[str, Any]:
+    return {"order": dict(order)}
+
+
 # --- Reports 2021-06-30 ---------------------------------------------------------------------------
 def report(
     *,

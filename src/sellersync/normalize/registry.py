@@ -16,7 +16,7 @@ from sellersync.normalize.shipments import fba_shipments
 
 NORMALIZERS: dict[str, Normalizer] = {
     "orders": orders_report,  # all-orders flat file rows
-    "orders_api": orders_api,  # Orders API v0 Order objects, each with "OrderItems": [...]
+    "orders_api": orders_api,  # Orders API v2026-01-01 Order objects (searchOrders), items included
     "fba_shipments": fba_shipments,
     "customer_returns": customer_returns,
     "reimbursements": reimbursements,

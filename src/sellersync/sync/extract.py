@@ -59,8 +59,7 @@ def _inbound(api: AmazonApi, mkt: str, unit: SyncUnit) -> Iterator[dict[str, Any
 
 
 def _orders(api: AmazonApi, mkt: str, unit: SyncUnit) -> Iterator[dict[str, Any]]:
-    for order in api.client.get_orders(
+    """Orders v2026-01-01 ``searchOrders``: each order arrives with its items, no per-order call."""
+    yield from api.client.search_orders(
         [mkt], last_updated_after=unit.window_start, last_updated_before=unit.window_end
-    ):
-        items = list(api.client.get_order_items(str(order["AmazonOrderId"])))
-        yield {**order, "OrderItems": items}
+    )

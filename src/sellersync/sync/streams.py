@@ -9,7 +9,7 @@ from enum import StrEnum
 class Source(StrEnum):
     REPORT = "report"  # Reports API: create (or reuse), wait, download
     SETTLEMENT = "settlement"  # Reports API, scheduled by Amazon: list and download
-    ORDERS_API = "orders_api"  # Orders v0 getOrders + getOrderItems
+    ORDERS_API = "orders_api"  # Orders v2026-01-01 searchOrders (items included)
     FINANCES = "finances"  # Finances v0 listFinancialEvents
     INVENTORY = "inventory"  # FBA Inventory getInventorySummaries (a snapshot)
     INBOUND = "inbound"  # FBA Inbound v0 getShipments + items

@@ -325,6 +325,15 @@ class World:
                 return [order_item_json(o, it) for it in o.items]
         return None
 
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        decoded = self.ids.order_day(order_id)
+        if decoded is None or not 0 <= decoded[0] < self.history.days:
+            return None
+        for o in self.day(decoded[0]).orders:
+            if o.order_id == order_id:
+                return order_json(o)
+        return None
+
     # --- Finances API ---------------------------------------------------------------------------------
     def financial_events(
         self, posted_after: datetime, posted_before: datetime
