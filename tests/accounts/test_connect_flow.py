@@ -156,7 +156,7 @@ def test_forged_states_are_refused(server: Server) -> None:
     nonce, signature = state.split(".")
     forged = [
         nonce + "." + ("A" if signature[0] != "A" else "B") + signature[1:],  # bad signature
-        "x" + nonce[1:] + "." + signature,  # unknown nonce
+        ("x" if nonce[0] != "x" else "y") + nonce[1:] + "." + signature,  # unknown nonce
         nonce,  # unsigned
         "",
         "a.b.c",
