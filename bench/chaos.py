@@ -122,7 +122,9 @@ class PrivatePostgres:
         self.admin = make_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
 
     def _run(self, tool: str, *args: str) -> None:
-        subprocess.run([*self._as, str(self.bin / tool), *args], check=True, capture_output=True)
+        # never a pipe: the server pg_ctl starts would inherit it and hold it open
+        with (self.dir / "pg_ctl.log").open("ab") as out:
+            subprocess.run([*self._as, str(self.bin / tool), *args], check=True, stdout=out, stderr=out)
 
     def url(self, db: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{db}"
@@ -134,7 +136,7 @@ class PrivatePostgres:
         return self.url(db)
 
     def restart(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-w", "-m", "fast", "restart")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-m", "fast", "restart")
 
     def stop(self) -> None:
         self.admin.dispose()
@@ -579,7 +581,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seed", type=int, default=11, help="draws the world, the faults and the kill points")
     p.add_argument("--kills", type=int, default=20, help="kills (and database restarts) per part a, b, c")
-    p.add_argument("--kills-per-sync", type=int, default=7, help="kills within one sync before a new one")
+    p.add_argument("--kills-per-sync", type=int, default=10, help="kills within one sync before a new one")
     p.add_argument("--starts", type=int, default=100, help="concurrent starts in part e")
     p.add_argument("--parts", default="abcdef", help="which parts to run (c restarts PostgreSQL: last)")
     p.add_argument("--size", default="small", help="emulator world size")
