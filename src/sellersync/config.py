@@ -113,7 +113,21 @@ class Settings(BaseSettings):
     orders_api_hours: int = Field(6, description="Freshest hours read with searchOrders instead of reports.")
     streams: str = Field("", description="Comma-separated stream names to sync; empty syncs every stream.")
     detect_after_sync: bool = Field(True, description="Run claim detection after every successful sync.")
-    max_attempts: int = Field(5, description="Times a sync is (re)started after crashes before it fails.")
+    max_attempts: int = Field(
+        5,
+        description="Failed attempts (a crash that left a unit half done and committed none) before a "
+        "sync gives up; hand-backs (shutdown, database unavailable, a worker lost before it ran a unit) "
+        "don't count.",
+    )
+    max_handbacks: int = Field(
+        100, description="Hand-backs of one sync after which each further one counts as a failed attempt."
+    )
+    max_run_retries: int = Field(
+        3, description="Times the reaper queues a sync that gave up (failed) again, under the same id."
+    )
+    run_retry_backoff_seconds: float = Field(
+        300.0, description="Wait before the reaper retries a failed sync; doubles with each retry."
+    )
     job_concurrency: int = Field(4, description="Syncs run at once by the embedded runner.")
     reaper_interval_seconds: float = Field(10.0, description="How often orphaned syncs are looked for.")
     schedule_check_seconds: float = Field(60.0, description="How often schedules are checked.")

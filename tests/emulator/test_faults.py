@@ -64,6 +64,29 @@ def test_429_burst_and_latency_at_run_time(spapi_models: Any, fake_emu: Any) -> 
     a.close()
 
 
+def test_429_rate_throttles_a_share_of_calls_reproducibly(spapi_models: Any) -> None:
+    def codes() -> list[int]:
+        faults = FaultConfig(throttle_rate=0.3)
+        with run_emulator(world=FakeWorld(seed=5), speed=1000.0, faults=faults) as emu:
+            a = CheckedApi(emu, spapi_models)
+            out = [
+                a.call(
+                    "getInventorySummaries",
+                    "GET",
+                    "/fba/inventory/v1/summaries",
+                    expect=None,
+                    params={"granularityType": "Marketplace", "granularityId": US, "marketplaceIds": US},
+                ).status_code
+                for _ in range(40)
+            ]
+            a.close()
+            return out
+
+    first = codes()
+    assert set(first) == {200, 429} and 4 <= first.count(429) <= 20
+    assert codes() == first
+
+
 def _report(a: CheckedApi, report_type: str = "GET_FBA_REIMBURSEMENTS_DATA") -> dict[str, Any]:
     rid = a.call(
         "createReport", "POST", REPORTS, expect=202, json={"reportType": report_type, "marketplaceIds": [US]}

@@ -1,4 +1,4 @@
-"""Migration 0010: ServiceFeeEvent rows keyed by their old window are dropped and Finances re-read.
+"""Migration 0008: ServiceFeeEvent rows keyed by their old window are dropped and Finances re-read.
 
 Rows are written with explicit SQL of the schema as it was at 0005 (later migrations may add columns).
 """
@@ -11,7 +11,7 @@ from sellersync.store import migrate
 from sellersync.store.engine import make_engine
 from tests.store.test_migration_order_item_line import fresh_url  # noqa: F401 (the fixture)
 
-BEFORE = "0005_login_failures"
+BEFORE = "0007_claim_lifecycle"
 NOW = "2026-01-01 00:00:00"
 
 

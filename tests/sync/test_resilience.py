@@ -7,13 +7,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from sellersync.store.models import AmazonConnection, SyncRun, SyncUnit
-from tests.support.sellersync import env_for
+from sellersync.runtime import Runtime
+from sellersync.store import migrate
+from sellersync.store.models import AmazonConnection, FinancialEvent, SyncRun, SyncUnit
+from sellersync.store.types import utcnow
+from tests.support.sellersync import connect, env_for, make_runtime
 from tests.support.sqlite_lock import hold_write_lock, sqlite_path, wait_for_a_done_unit
+from tests.support.units import done_units, wait_for_done_units
 from tests.sync.conftest import SyncEnv
 from tests.sync.test_sync_emulator import assert_matches_world, snapshot
 
@@ -35,6 +41,51 @@ def test_injected_faults_end_identical(sync_env: SyncEnv) -> None:
     with sync_env.runtime.uow() as s:
         api = s.get_one(SyncRun, sync_id).stats["api"]
     assert sum(op["retries"] for op in api.values()) > 0  # faults were met and retried, not ignored
+
+
+def comparable(s: Session) -> dict[str, list[tuple[Any, ...]]]:
+    """Every canonical row (natural key and content digest); financial rows by content.
+
+    A ServiceFeeEvent has no PostedDate and takes its query window's end, which moves with the time a
+    sync is planned (its own defect of issue 11, "keys"): its date is left out, everything else counts.
+    """
+    out = snapshot(s)
+    skip = {"id", "sync_id", "updated_at", "row_hash", "row_key", "connection_id"}
+    cols = [c for c in FinancialEvent.__table__.c if c.name not in skip]
+    rows = []
+    for row in s.execute(select(*cols)):
+        values = dict(zip((c.name for c in cols), row, strict=True))
+        if values["event_list"] == "ServiceFeeEventList":
+            values["posted_date"] = None
+        rows.append(tuple(str(values[c.name]) for c in cols))
+    out[FinancialEvent.__tablename__] = sorted(rows)
+    return out
+
+
+@pytest.mark.parametrize("sync_env", [{"seed": 5}], indirect=True)
+def test_the_chaos_fault_mix_stores_the_rows_of_a_clean_sync(sync_env: SyncEnv, tmp_path: Path) -> None:
+    """10% 5xx, 10% 429, 5% truncated downloads, 2% FATAL (`make chaos` part d, once): the same rows,
+    financial rows included, as a sync of the same world without faults into another database."""
+    sync_env.emu.set_faults(
+        error_5xx_rate=0.10, throttle_rate=0.10, truncate_documents_rate=0.05, fatal_reports_rate=0.02
+    )
+    sync_id, status = sync_env.sync()
+    ops = sync_env.emu.stats()["operations"].values()
+    sync_env.emu.clear_faults()
+    with sync_env.runtime.uow() as s:
+        assert status == "completed", s.get_one(SyncRun, sync_id).error
+        faulty = comparable(s)
+    assert sum(op["errors"] for op in ops) > 0 and sum(op["throttled"] for op in ops) > 0
+    clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
+    migrate.upgrade(clean_url)
+    with make_runtime(sync_env.settings.model_copy(update={"database_url": clean_url})) as rt:
+        ws, conn = connect(rt, sync_env.emu)
+        clean_id = rt.jobs.start(workspace_id=ws, connection_id=conn, trigger="cli")
+        assert rt.jobs.run(clean_id) == "completed"
+        with rt.uow() as s:
+            clean = comparable(s)
+    assert {t: len(rows) for t, rows in faulty.items()} == {t: len(rows) for t, rows in clean.items()}
+    assert faulty == clean
 
 
 @pytest.mark.parametrize("sync_env", [{"region": "EU", "seed": 3}], indirect=True)
@@ -75,31 +126,48 @@ def test_cancel_keeps_committed_units_and_next_sync_completes(sync_env: SyncEnv)
     assert_matches_world(sync_env)
 
 
+def _lease_lapsed(runtime: Runtime, sync_id: str) -> bool:
+    with runtime.uow() as s:
+        run = s.get_one(SyncRun, sync_id)
+        return run.lease_expires_at is None or run.lease_expires_at < utcnow()
+
+
 @pytest.mark.parametrize("sync_env", [{"speed": 300.0, "settings": {"lease_seconds": 1.5}}], indirect=True)
 def test_sync_killed_at_random_points_resumes_to_identical_data(sync_env: SyncEnv, tmp_path: Path) -> None:
-    """`sellersync sync` in a subprocess, SIGKILLed three times mid-way, then resumed to completion."""
+    """`sellersync sync` in a subprocess, SIGKILLed three times after a drawn number of committed units
+    (the short version of `make chaos` part a), then resumed to completion."""
     rng = random.Random(20261128)
     env = env_for(sync_env.settings)
     cmd = [sys.executable, "-m", "sellersync.cli", "sync", "--connection", str(sync_env.connection_id)]
     log = (tmp_path / "sync.log").open("wb")
+    rt = sync_env.runtime
+    sync_id = ""
     for _ in range(3):
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        time.sleep(rng.uniform(1.0, 4.0))
+        if not sync_id:
+            wait_for_a_done_unit(rt)
+            with rt.uow() as s:
+                sync_id = s.scalars(select(SyncRun.id)).one()
+        wait_for_done_units(rt, sync_id, done_units(rt, sync_id) + rng.randint(1, 4))
         proc.kill()
         proc.wait()
-        time.sleep(sync_env.settings.lease_seconds + 0.5)  # let the dead worker's lease expire
+        deadline = time.monotonic() + 30
+        while not _lease_lapsed(rt, sync_id):  # the dead worker's lease, before the next one starts
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
     final = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=300)
     assert final.returncode == 0, (tmp_path / "sync.log").read_text()[-3000:]
-    with sync_env.runtime.uow() as s:
+    with rt.uow() as s:
         runs = s.scalars(select(SyncRun)).all()
         assert len(runs) == 1  # one sync id end to end, resumed, never restarted under a new id
-        assert runs[0].status == "completed" and runs[0].attempt >= 2
+        # each kill came after the killed process committed a unit: three hand-backs, no failed attempt
+        assert runs[0].status == "completed" and (runs[0].attempt, runs[0].handbacks) == (1, 3)
     assert_matches_world(sync_env)
-    with sync_env.runtime.uow() as s:
+    with rt.uow() as s:
         killed = snapshot(s)
-    # the same world synced without interruption into a fresh store gives the very same rows
+    # the same world synced again changes nothing
     _, status = sync_env.sync()
-    with sync_env.runtime.uow() as s:
+    with rt.uow() as s:
         assert snapshot(s) == killed
 
 
@@ -126,7 +194,8 @@ def test_a_locked_database_hands_the_run_back_and_it_resumes_to_identical_data(s
     time.sleep(2.5)  # the lease it could not release lapses on its own
     assert sync_env.runtime.jobs.run(sync_id) == "completed"
     with sync_env.runtime.uow() as s:
-        assert s.get_one(SyncRun, sync_id).attempt == 2
+        run = s.get_one(SyncRun, sync_id)
+        assert (run.attempt, run.handbacks) == (1, 1)  # a hand-back, not a failed attempt
     assert_matches_world(sync_env)
 
 
@@ -196,5 +265,5 @@ def test_the_cli_resumes_a_run_the_locked_database_interrupted(sync_env: SyncEnv
     assert "interrupted; resuming" in out.read_text()
     with sync_env.runtime.uow() as s:
         runs = s.scalars(select(SyncRun)).all()
-        assert len(runs) == 1 and runs[0].status == "completed" and runs[0].attempt >= 2
+        assert len(runs) == 1 and runs[0].status == "completed" and runs[0].handbacks >= 1
     assert_matches_world(sync_env)

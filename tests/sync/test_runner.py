@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sellersync.config import Settings
 from sellersync.connections import add_connection, default_workspace
 from sellersync.runtime import build_runtime
-from sellersync.store.models import AmazonConnection, SyncRun
+from sellersync.store.models import AmazonConnection, SyncRun, SyncUnit
 from sellersync.store.types import utcnow
 from sellersync.sync.runner import EmbeddedRunner
 from tests.conftest import Database
@@ -72,8 +72,9 @@ def test_schedule_can_be_switched_off_per_connection(db: Database) -> None:
     assert [r.id for r in _runs(db)] == ["r-old"]
 
 
-def test_a_run_that_keeps_crashing_fails_after_its_attempts(db: Database) -> None:
-    runner, ws, conn = _setup(db)
+def _crashed_mid_unit(db: Database, ws: int, conn: int, *, attempt: int, retries: int = 0) -> None:
+    """A run whose worker died with a unit half done and nothing committed since it took the run."""
+    now = utcnow()
     with db.uow() as s:
         s.add(
             SyncRun(
@@ -81,14 +82,57 @@ def test_a_run_that_keeps_crashing_fails_after_its_attempts(db: Database) -> Non
                 workspace_id=ws,
                 connection_id=conn,
                 status="running",
-                attempt=2,
+                attempt=attempt,
+                retries=retries,
                 lease_owner="dead-worker",
-                lease_expires_at=utcnow() - timedelta(seconds=1),
+                claimed_at=now - timedelta(seconds=10),
+                lease_expires_at=now - timedelta(seconds=1),
             )
         )
+        s.flush()
+        s.add(
+            SyncUnit(
+                sync_id="r-crashy",
+                stream="orders",
+                marketplace_id="ATVPDKIKX0DER",
+                window_start=now - timedelta(days=30),
+                window_end=now,
+                status="running",
+                started_at=now - timedelta(seconds=5),
+            )
+        )
+
+
+def test_a_run_that_keeps_crashing_fails_after_its_attempts_and_gets_a_retry_time(db: Database) -> None:
+    runner, ws, conn = _setup(db)
+    _crashed_mid_unit(db, ws, conn, attempt=2)
     assert runner.jobs.run("r-crashy") == "failed"
     run = _runs(db)[0]
-    assert run.status == "failed" and run.error == "gave up after 2 attempts"
+    assert run.status == "failed" and run.error == "gave up after 2 failed attempts"
+    assert run.handbacks == 0
+    assert run.next_retry_at is not None and run.completed_at is not None
+    assert timedelta(seconds=299) < run.next_retry_at - run.completed_at <= timedelta(seconds=301)
+
+
+def test_a_run_out_of_retries_stays_failed(db: Database) -> None:
+    runner, ws, conn = _setup(db)
+    _crashed_mid_unit(db, ws, conn, attempt=2, retries=3)  # max_run_retries defaults to 3
+    assert runner.jobs.run("r-crashy") == "failed"
+    run = _runs(db)[0]
+    assert run.next_retry_at is None and "retry" not in run.message
+    runner.retry_due(utcnow() + timedelta(days=1))
+    assert _runs(db)[0].status == "failed"
+
+
+def test_a_retry_is_dropped_when_a_newer_sync_exists(db: Database) -> None:
+    runner, ws, conn = _setup(db)
+    _crashed_mid_unit(db, ws, conn, attempt=2)
+    assert runner.jobs.run("r-crashy") == "failed"
+    with db.uow() as s:
+        s.add(SyncRun(id="r-newer", workspace_id=ws, connection_id=conn, status="completed"))
+    runner.retry_due(utcnow() + timedelta(days=1))
+    runs = {r.id: r for r in _runs(db)}
+    assert runs["r-crashy"].status == "failed" and runs["r-crashy"].next_retry_at is None
 
 
 def test_a_live_lease_is_not_taken_over(db: Database) -> None:

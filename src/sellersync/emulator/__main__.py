@@ -34,6 +34,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="[OP=]N",
         help="the next N calls (of OP, or of every operation) answer 429; repeatable",
     )
+    f.add_argument("--fault-429-rate", type=float, default=0.0, dest="throttle_rate")
     f.add_argument("--fault-latency-ms", type=int, default=0, dest="latency_ms")
     f.add_argument("--fault-truncate-rate", type=float, default=0.0, dest="truncate_documents_rate")
     f.add_argument("--fault-fatal-rate", type=float, default=0.0, dest="fatal_reports_rate")

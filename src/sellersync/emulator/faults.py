@@ -17,6 +17,7 @@ from typing import Any
 class FaultConfig:
     error_5xx_rate: float = 0.0  # probability that an SP-API call answers 500 or 503
     throttle_bursts: dict[str, int] = field(default_factory=dict)  # op (or "*") -> next N calls 429
+    throttle_rate: float = 0.0  # probability that an SP-API call answers 429 (besides its bucket)
     latency_ms: int = 0  # added to every SP-API call
     truncate_documents_rate: float = 0.0  # probability that a document download is cut short
     fatal_reports_rate: float = 0.0  # probability that a created report ends FATAL
@@ -40,6 +41,7 @@ class FaultConfig:
     def validate(self) -> None:
         for name in (
             "error_5xx_rate",
+            "throttle_rate",
             "truncate_documents_rate",
             "fatal_reports_rate",
             "cancelled_reports_rate",
@@ -95,6 +97,8 @@ class FaultInjector:
         return 503 if self._draw("5xx-kind", operation, 0.5) else 500
 
     def throttle(self, operation: str) -> bool:
+        if self._draw("429", operation, self.config.throttle_rate):
+            return True
         with self._lock:
             left = self._remaining.get(operation, 0)
             if left > 0:

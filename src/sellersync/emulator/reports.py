@@ -193,6 +193,8 @@ async def create_report(request: Request) -> Response:
     n = emu.reports.next_number()
     report_id = str(50_000_000_000 + emu.world.seed % 1000 * 10_000_000 + n)
     forced = emu.faults.report_outcome()
+    if forced:
+        emu.stats.count(f"reports.forced.{forced}")
     outcome = forced or ("DONE" if has_rows else "CANCELLED")
     report = StoredReport(
         report_id=report_id,

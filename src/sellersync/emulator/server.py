@@ -119,6 +119,7 @@ def serve(
     truth_file: str | Path | None = None,
     *,
     error_5xx_rate: float = 0.0,
+    throttle_rate: float = 0.0,
     throttle_bursts: str | int | list[str] | dict[str, int] | None = None,
     latency_ms: int = 0,
     truncate_documents_rate: float = 0.0,
@@ -137,6 +138,7 @@ def serve(
     faults = FaultConfig(
         error_5xx_rate=error_5xx_rate,
         throttle_bursts=parse_throttle_bursts(throttle_bursts),
+        throttle_rate=throttle_rate,
         latency_ms=latency_ms,
         truncate_documents_rate=truncate_documents_rate,
         fatal_reports_rate=fatal_reports_rate,

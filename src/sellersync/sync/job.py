@@ -145,17 +145,22 @@ class SyncJob:
         """Run (or resume) a sync. Returns its final status, or None if it was not ours to run."""
         token = token or CancelToken()
         with self.uow() as s:
-            run = ledger.claim_lease(s, sync_id, self.owner, self.lease)
+            run = ledger.claim_lease(
+                s, sync_id, self.owner, self.lease, max_handbacks=self.settings.max_handbacks
+            )
             if run is None:
                 return None
             conn = s.get_one(AmazonConnection, run.connection_id)
             if run.attempt > self.settings.max_attempts:
-                self._finish(s, run, "failed", f"gave up after {run.attempt - 1} attempts")
+                self._finish(s, run, "failed", f"gave up after {run.attempt - 1} failed attempts", retry=True)
                 return "failed"
-            if run.attempt == 1:
+            if run.attempt == 1 and run.handbacks == 0 and run.retries == 0:
                 ledger.add_event(s, run, "sync.started", {"connectionId": conn.id, "trigger": run.trigger})
             else:
-                ledger.add_event(s, run, "sync.log", {"message": f"resumed (attempt {run.attempt})"})
+                text = (
+                    f"resumed (attempt {run.attempt}, {run.handbacks} hand-back(s), {run.retries} retry(ies))"
+                )
+                ledger.add_event(s, run, "sync.log", {"message": text})
             try:
                 refresh_token = refresh_token_of(conn, self.box)
                 region = conn.region
@@ -243,8 +248,7 @@ class SyncJob:
                     return run.status  # someone else owns it now: leave it alone
                 if not run.cancel_requested:
                     # this process is shutting down: hand the run back to be resumed, not cancelled
-                    run.lease_expires_at = utcnow()
-                    ledger.add_event(s, run, "sync.log", {"message": "interrupted; it will resume"})
+                    ledger.hand_back(s, run, "interrupted; it will resume")
                     return "interrupted"
             pending = api.reports.cancel_pending(self._requested_reports(api))
             with self.uow() as s:
@@ -268,7 +272,8 @@ class SyncJob:
             return "failed"
         except AmazonError as exc:
             with self.uow() as s:
-                self._finish(s, s.get_one(SyncRun, sync_id), "failed", f"{type(exc).__name__}: {exc}")
+                run = s.get_one(SyncRun, sync_id)
+                self._finish(s, run, "failed", f"{type(exc).__name__}: {exc}", retry=True)
             return "failed"
         except OperationalError as exc:  # the database is unavailable for now (SQLite busy, PG restarting)
             log.warning("database unavailable; the run is handed back to resume", exc_info=True)
@@ -278,9 +283,8 @@ class SyncJob:
         except Exception as exc:  # a bug or a broken database must end the run visibly, not leave it hanging
             log.exception("sync failed unexpectedly")
             with self.uow() as s:
-                self._finish(
-                    s, s.get_one(SyncRun, sync_id), "failed", f"internal error: {type(exc).__name__}: {exc}"
-                )
+                run = s.get_one(SyncRun, sync_id)
+                self._finish(s, run, "failed", f"internal error: {type(exc).__name__}: {exc}", retry=True)
             return "failed"
         with self.uow() as s:
             run = s.get_one(SyncRun, sync_id)
@@ -295,7 +299,7 @@ class SyncJob:
                 for u in missing
             )
             status = "partial" if len(missing) < len(units) else "failed"
-            self._finish(s, run, status, f"{len(missing)} unit(s) could not be fetched: {names}")
+            self._finish(s, run, status, f"{len(missing)} unit(s) could not be fetched: {names}", retry=True)
             return status
 
     def _hand_back(self, sync_id: str, message: str) -> None:
@@ -307,8 +311,7 @@ class SyncJob:
             with self.uow() as s:
                 run = s.get_one(SyncRun, sync_id)
                 if run.lease_owner == self.owner:
-                    run.lease_expires_at = utcnow()
-                    ledger.add_event(s, run, "sync.log", {"message": message})
+                    ledger.hand_back(s, run, message)
         except OperationalError:
             log.warning("could not hand the run back; its lease will expire", exc_info=True)
 
@@ -600,8 +603,16 @@ class SyncJob:
     # --- the end ----------------------------------------------------------------------------------
 
     def _finish(
-        self, s: Session, run: SyncRun, status: str, error: str | None, *, message: str | None = None
+        self,
+        s: Session,
+        run: SyncRun,
+        status: str,
+        error: str | None,
+        *,
+        message: str | None = None,
+        retry: bool = False,
     ) -> None:
+        """End the run. ``retry``: a failed run may be queued again by the reaper later (bounded)."""
         units = ledger.units_of(s, run.id)
         run.status = status
         run.error = error
@@ -618,6 +629,16 @@ class SyncJob:
             "partial": "completed with missing units",
             "failed": "failed",
         }.get(status, status)
+        if status == "failed" and retry:
+            when = ledger.plan_retry(
+                run,
+                max_retries=self.settings.max_run_retries,
+                backoff_seconds=self.settings.run_retry_backoff_seconds,
+            )
+            if when is not None:
+                run.message += (
+                    f"; retry {run.retries + 1} of {self.settings.max_run_retries} at {when:%H:%M:%S}Z"
+                )
         self._merge_api_stats(run)
         run.stats = {
             **(run.stats or {}),
@@ -632,6 +653,8 @@ class SyncJob:
         data: dict[str, Any] = {"status": status, "progress": run.progress, "message": run.message}
         if error:
             data["error"] = error
+        if run.next_retry_at is not None:
+            data["nextRetryAt"] = run.next_retry_at.isoformat().replace("+00:00", "Z")
         ledger.add_event(
             s, run, f"sync.{'completed' if status in ('completed', 'partial') else status}", data
         )

@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from sellersync.store.models import AgentEvent, SyncCheckpoint, SyncEvent, SyncRun, SyncUnit
+from sellersync.store.models import (
+    AgentEvent,
+    AmazonConnection,
+    SyncCheckpoint,
+    SyncEvent,
+    SyncRun,
+    SyncUnit,
+)
 from sellersync.store.types import utcnow
 from sellersync.sync.planner import PlannedUnit
 
@@ -37,9 +44,21 @@ def add_agent_event(session: Session, run: SyncRun, outcome: str, payload: dict[
     )
 
 
-def claim_lease(session: Session, sync_id: str, owner: str, lease: timedelta) -> SyncRun | None:
-    """Take the run if it is queued, or running under an expired lease (its worker died)."""
+def claim_lease(
+    session: Session, sync_id: str, owner: str, lease: timedelta, *, max_handbacks: int = 100
+) -> SyncRun | None:
+    """Take the run if it is queued, or running under an expired lease (its worker died or handed it back).
+
+    Taking it over counts a failed attempt only when the previous worker started a unit and died
+    without committing one (that unit may be what kills workers); otherwise it was a hand-back: a
+    shutdown, the database going away, or a worker lost before it ran a unit or after it made progress.
+    """
     now = utcnow()
+    before = session.execute(
+        select(SyncRun.status, SyncRun.lease_owner, SyncRun.claimed_at).where(SyncRun.id == sync_id)
+    ).one_or_none()
+    if before is None:
+        return None
     result = session.execute(
         update(SyncRun)
         .where(
@@ -52,12 +71,7 @@ def claim_lease(session: Session, sync_id: str, owner: str, lease: timedelta) ->
                 ),
             ),
         )
-        .values(
-            status="running",
-            lease_owner=owner,
-            lease_expires_at=now + lease,
-            attempt=SyncRun.attempt + 1,
-        )
+        .values(status="running", lease_owner=owner, lease_expires_at=now + lease, claimed_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -65,7 +79,107 @@ def claim_lease(session: Session, sync_id: str, owner: str, lease: timedelta) ->
     run = session.get_one(SyncRun, sync_id, populate_existing=True)
     if run.started_at is None:
         run.started_at = now
+    status, previous_owner, previous_claim = before
+    failed = status != "queued" and _attempt_failed(session, sync_id, previous_owner, previous_claim)
+    if status == "queued" or run.attempt == 0 or failed or run.handbacks >= max_handbacks:
+        run.attempt += 1
+    else:
+        run.handbacks += 1
     return run
+
+
+def _attempt_failed(session: Session, sync_id: str, owner: str | None, claimed: datetime | None) -> bool:
+    """Did the previous worker start a unit and die without committing any? (None owner: handed back.)"""
+    if owner is None or claimed is None:
+        return False
+    since = (SyncUnit.sync_id == sync_id, SyncUnit.started_at >= claimed)
+    started = session.scalar(select(SyncUnit.id).where(*since, SyncUnit.status == "running").limit(1))
+    if started is None:
+        return False
+    committed = session.scalar(
+        select(SyncUnit.id).where(SyncUnit.sync_id == sync_id, SyncUnit.completed_at >= claimed).limit(1)
+    )
+    return committed is None
+
+
+def hand_back(session: Session, run: SyncRun, message: str) -> None:
+    """Let the run's lease lapse now (the reaper or the CLI resumes it); no attempt is used up."""
+    run.lease_owner = None
+    run.lease_expires_at = utcnow()
+    add_event(session, run, "sync.log", {"message": message})
+
+
+def plan_retry(run: SyncRun, *, max_retries: int, backoff_seconds: float) -> datetime | None:
+    """A run that gave up gets a time for the reaper to queue it again (the backoff doubles each time)."""
+    if run.retries >= max_retries:
+        run.next_retry_at = None
+        return None
+    run.next_retry_at = utcnow() + timedelta(seconds=backoff_seconds * 2**run.retries)
+    return run.next_retry_at
+
+
+def due_retries(session: Session, now: datetime) -> list[str]:
+    return list(
+        session.scalars(
+            select(SyncRun.id)
+            .where(
+                SyncRun.status == "failed", SyncRun.next_retry_at.is_not(None), SyncRun.next_retry_at <= now
+            )
+            .order_by(SyncRun.next_retry_at)
+        )
+    )
+
+
+def requeue_for_retry(session: Session, sync_id: str, now: datetime) -> bool:
+    """Queue a failed run again under its own id (atomic: one process wins). False if it is not due any more.
+
+    A newer run of the connection, or a connection that is no longer active, makes the retry moot:
+    its time is cleared. Raises IntegrityError if another run of the connection is active (the caller
+    clears the retry then).
+    """
+    run = session.get(SyncRun, sync_id)
+    if run is None or run.status != "failed" or run.next_retry_at is None or run.next_retry_at > now:
+        return False
+    newer = session.scalar(
+        select(SyncRun.id)
+        .where(SyncRun.connection_id == run.connection_id, SyncRun.created_at > run.created_at)
+        .limit(1)
+    )
+    conn = session.get(AmazonConnection, run.connection_id)
+    if newer is not None or conn is None or conn.status != "active":
+        run.next_retry_at = None
+        return False
+    error = run.error
+    result = session.execute(
+        update(SyncRun)
+        .where(SyncRun.id == sync_id, SyncRun.status == "failed", SyncRun.next_retry_at <= now)
+        .values(
+            status="queued",
+            attempt=0,
+            retries=SyncRun.retries + 1,
+            next_retry_at=None,
+            completed_at=None,
+            error=None,
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.flush()
+    run = session.get_one(SyncRun, sync_id, populate_existing=True)
+    text = f"retry {run.retries} after giving up: {error}"
+    run.message = text
+    add_event(session, run, "sync.log", {"level": "warning", "message": text})
+    return True
+
+
+def clear_retry(session: Session, sync_id: str, why: str) -> None:
+    run = session.get(SyncRun, sync_id)
+    if run is not None and run.next_retry_at is not None:
+        run.next_retry_at = None
+        add_event(session, run, "sync.log", {"message": f"not retried: {why}"})
 
 
 def renew_lease(session: Session, sync_id: str, owner: str, lease: timedelta) -> tuple[bool, bool]:

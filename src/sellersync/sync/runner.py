@@ -9,13 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from sellersync.amazon import CancelToken
 from sellersync.store.models import AmazonConnection, SyncRun
 from sellersync.store.types import utcnow
+from sellersync.sync import ledger
 from sellersync.sync.progress import ProgressSink
 from sellersync.sync.service import JobService, NotConnected, SyncInProgress
 
@@ -104,8 +106,9 @@ class EmbeddedRunner:
             await asyncio.sleep(seconds)
 
     def reap(self) -> None:
-        """Resume syncs whose lease expired, and queued syncs nobody is running."""
+        """Resume syncs whose lease expired, queued syncs nobody is running, and failed syncs due a retry."""
         now = utcnow()
+        self.retry_due(now)
         with self.jobs.uow() as s:
             ids = list(
                 s.scalars(
@@ -121,6 +124,18 @@ class EmbeddedRunner:
         for sync_id in ids:
             if sync_id not in self._tasks:
                 self.submit(sync_id)
+
+    def retry_due(self, now: datetime) -> None:
+        """Queue again, under the same id, the syncs that gave up and whose retry time has come."""
+        with self.jobs.uow() as s:
+            due = ledger.due_retries(s, now)
+        for sync_id in due:
+            try:
+                with self.jobs.uow() as s:
+                    ledger.requeue_for_retry(s, sync_id, now)
+            except IntegrityError:  # another run of the connection is active: it does the work
+                with self.jobs.uow() as s:
+                    ledger.clear_retry(s, sync_id, "another sync of the connection is active")
 
     def schedule(self) -> None:
         """Queue an incremental sync for each connection whose schedule is due."""

@@ -50,7 +50,10 @@ def sync_view(s: Session, run: SyncRun) -> dict[str, Any]:
         "counts": counts or canonical_counts(s, run.connection_id),
         "warnings": run.warnings,
         "error": run.error,
-        "attempt": run.attempt,
+        "attempt": run.attempt,  # failed attempts + the running one; hand-backs don't count
+        "handbacks": run.handbacks,  # resumptions after a shutdown, a lost database or an idle worker
+        "retries": run.retries,  # times the reaper queued it again after it gave up
+        "nextRetryAt": _iso(run.next_retry_at),  # a failed run the reaper will queue again then
         "apiCalls": stats.get("api", {}),
         "detection": _detection_view(s, run.id),
     }

@@ -52,7 +52,14 @@ class SyncRun(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text)
     warnings: Mapped[int] = mapped_column(Integer, default=0)
+    # attempts that failed (a crash that left a unit half done and committed none), plus the running one;
+    # a hand-back (shutdown, database away, a worker lost before it ran a unit) does not count
     attempt: Mapped[int] = mapped_column(Integer, default=0)
+    handbacks: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the current worker took it
+    # a run that gave up is queued again by the reaper at next_retry_at, at most max_run_retries times
+    retries: Mapped[int] = mapped_column(Integer, default=0)
+    next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,7 +20,7 @@ from alembic import op
 import sellersync.store.types
 
 revision: str = "0007_claim_lifecycle"
-down_revision: str | None = "0008_digests"
+down_revision: str | None = "0006_digests"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

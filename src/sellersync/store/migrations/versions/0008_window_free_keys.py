@@ -13,7 +13,7 @@ new code they would date fees by the wrong month; the next sync reads those wind
 financial event keeps its key (they are dated by their own PostedDate). Downgrade changes nothing:
 the next sync under the old code re-reads what it misses.
 
-Revision ID: 0010_window_free_keys
+Revision ID: 0008_window_free_keys
 Revises: 0005_login_failures
 Create Date: 2026-12-01
 """
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_window_free_keys"
+revision: str = "0008_window_free_keys"
 down_revision: str | None = "0007_claim_lifecycle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,6 +1,6 @@
 """daily digest deliveries: one row per workspace, day and channel, so a digest is sent once a day
 
-Revision ID: 0008_digests
+Revision ID: 0006_digests
 Revises: 0005_login_failures
 Create Date: 2026-12-01
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import sellersync.store.types
 
-revision: str = "0008_digests"
+revision: str = "0006_digests"
 down_revision: str | None = "0005_login_failures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
