@@ -30,6 +30,12 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # SQLite alters a table by copying it and dropping the old one; with foreign keys on,
+            # that drop would cascade to every child row (a run's units and events). The pragma
+            # only changes outside a transaction, so it is set before the migrations begin.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
         _run(conn)
     engine.dispose()
 

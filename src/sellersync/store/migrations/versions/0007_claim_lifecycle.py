@@ -1,7 +1,7 @@
 """claim lifecycle: filed / denied / dismissed by a person, reimbursed by detection, audited; needs_cost
 
 Revision ID: 0007_claim_lifecycle
-Revises: 0005_login_failures
+Revises: 0006_digests
 Create Date: 2026-12-02
 
 Existing rows are carried forward (docs/detection.md, "Lifecycle"):

@@ -14,7 +14,7 @@ financial event keeps its key (they are dated by their own PostedDate). Downgrad
 the next sync under the old code re-reads what it misses.
 
 Revision ID: 0008_window_free_keys
-Revises: 0005_login_failures
+Revises: 0007_claim_lifecycle
 Create Date: 2026-12-01
 """
 

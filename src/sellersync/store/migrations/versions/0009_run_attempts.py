@@ -1,7 +1,7 @@
 """sync runs: hand-backs apart from failed attempts, and a retry time for a run that gave up
 
 Revision ID: 0009_run_attempts
-Revises: 0005_login_failures
+Revises: 0008_window_free_keys
 Create Date: 2026-12-01
 """
 
