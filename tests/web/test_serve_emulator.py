@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,21 +56,14 @@ class UserServer:
         )
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UserServer]:
-    folder = tmp_path_factory.mktemp("serve-emulator")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SELLERSYNC_")}
-    env["SELLERSYNC_DATABASE_URL"] = f"sqlite:///{folder / 'sellersync.db'}"
-    port = free_port()
-    log = folder / "server.log"
+@contextmanager
+def running(argv: list[str], env: dict[str, str], cwd: Path) -> Iterator[UserServer]:
+    """``argv`` (a ``sellersync serve`` command line) as a process until the block ends; ready when
+    its ``/health`` answers (observed, with a deadline that only fails the test)."""
+    port = argv[argv.index("--port") + 1]
+    log = cwd / f"server-{port}.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*sellersync_command(), "serve", "--emulator", "--port", str(port)],
-            env=env,
-            cwd=folder,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
@@ -79,7 +74,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UserServer]:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            pytest.fail(f"sellersync serve --emulator did not start:\n{log.read_text()[-3000:]}")
+            pytest.fail(f"{' '.join(argv)} did not start:\n{log.read_text()[-3000:]}")
         time.sleep(0.1)
     try:
         yield UserServer(base, env, log, proc)
@@ -90,6 +85,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UserServer]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+    text = log.read_text()
+    assert "internal_error" not in text and "Traceback" not in text, text[-5000:]
+
+
+def user_env(**settings: str) -> dict[str, str]:
+    """This environment without any ``SELLERSYNC_*`` setting, plus ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SELLERSYNC_")}
+    env.update(settings)
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UserServer]:
+    folder = tmp_path_factory.mktemp("serve-emulator")
+    env = user_env(SELLERSYNC_DATABASE_URL=f"sqlite:///{folder / 'sellersync.db'}")
+    argv = [*sellersync_command(), "serve", "--emulator", "--port", str(free_port())]
+    with running(argv, env, folder) as srv:
+        yield srv
 
 
 @pytest.fixture
@@ -212,3 +225,53 @@ def test_serve_emulator_from_sign_in_to_claims(page: Page, server: UserServer) -
     text = server.log.read_text()
     assert "amazon endpoints: SP-API NA http://127.0.0.1:" in text, text[:3000]
     assert "internal_error" not in text and "Traceback" not in text, text[-5000:]
+
+
+def test_make_demo_then_its_printed_instructions_open_the_dashboard_on_its_data(
+    page: Page, tmp_path: Path
+) -> None:
+    """``sellersync demo`` (what ``make demo`` runs) into its own database, then exactly what it prints:
+    the ``serve --emulator`` command (on a free port, as the text offers when 8000 is taken), signing in
+    with the printed e-mail and password: the dashboard shows the demo's seller and its sync, and the
+    claims page the claims the demo reported."""
+    env = user_env(SELLERSYNC_DATABASE_URL=f"sqlite:///{tmp_path / 'demo.db'}")
+    demo = subprocess.run(
+        [*sellersync_command(), "demo"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600
+    )
+    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    out = demo.stdout
+    seller = re.search(r"emulator: seller (\w+),", out)
+    password = re.search(r"^sign in as (\S+) with password (\S+)$", out, re.M)
+    found = re.search(r"^(\d+) claims \(completed\); recoverable, not expired: (.+)$", out, re.M)
+    told = out.split("Open the dashboard on this data", 1)[-1].splitlines()
+    assert seller and password and found and len(told) > 2, out[-3000:]
+    words = shlex.split(told[1])
+    assert words[-2:] == ["serve", "--emulator"], told
+    assert told[2].strip().startswith(f"then browse http://127.0.0.1:8000/ and sign in as {password[1]}")
+    settings = dict(w.split("=", 1) for w in words if re.match(r"SELLERSYNC_\w+=", w))
+    argv = [w for w in words if not re.match(r"SELLERSYNC_\w+=", w)]
+    assert settings == {"SELLERSYNC_DATABASE_URL": env["SELLERSYNC_DATABASE_URL"]}, told
+
+    with running([*argv, "--port", str(free_port())], user_env(**settings), tmp_path) as srv:
+        page.goto(srv.base_url + "/")
+        page.get_by_label("E-mail address").fill(password[1])
+        page.get_by_label("Password").fill(password[2])
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Sync", exact=True)).to_be_visible()
+        row = page.locator("#connections-table tbody tr")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text(seller[1])
+        expect(row).to_contain_text("active")
+        expect(page.locator("#sync-status")).to_have_text("completed")
+        expect(page.locator("#sync-kind")).to_contain_text("trigger: cli")
+        expect(page.locator("#claims-found")).to_have_text(f"{int(found[1]):,}")
+        printed = {c: a for a, c in (m.split() for m in found[2].split(", "))}
+        recoverable = [f"{c} {a}" for c, a in printed.items()]
+        expect(page.locator("#recoverable li")).to_have_text(recoverable)
+        screenshot(page, "demo-dashboard")
+
+        page.get_by_role("link", name="Claims", exact=True).click()
+        expect(page.locator("#t-count")).to_have_text(f"{int(found[1]):,}")
+        expect(page.locator("#t-recoverable")).to_have_text(" · ".join(recoverable))
+        expect(page.locator("#claims-table tbody tr")).to_have_count(int(found[1]))
+        screenshot(page, "demo-claims")
