@@ -374,6 +374,7 @@ def _embedded_emulator(settings: Settings, speed: float) -> Iterator[Settings]:
             "emulator: "
             + ", ".join(f"{code} seller {w.seller_id} at {endpoints[code]}" for code, w in worlds.items()),
             highlight=False,
+            soft_wrap=True,
         )
         yield settings.model_copy(
             update={

@@ -23,7 +23,8 @@ def run_demo(
     world = build(seed=seed, scenario=scenario, size=size)
     console.print(
         f"emulator: seller {world.seller_id}, {len(world.marketplaces)} marketplaces, "
-        f"scenario {scenario!r}, size {size!r}, speed x{speed:g}"
+        f"scenario {scenario!r}, size {size!r}, speed x{speed:g}",
+        soft_wrap=True,
     )
     app = create_emulator(
         world, speed=speed, client_id=settings.lwa_client_id, client_secret=settings.lwa_client_secret

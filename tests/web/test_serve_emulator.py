@@ -194,6 +194,7 @@ def test_serve_emulator_from_sign_in_to_claims(page: Page, server: UserServer) -
     cancel.click()
     expect(page.locator("#sync-status")).to_have_text("cancelled", timeout=SYNC_TIMEOUT_MS)
     expect(page.locator("#sync-finished-label")).to_have_text("Cancelled")
+    expect(page.locator("#notice")).to_be_hidden()  # "Sync cancelling." was about a sync that has ended
     assert api(page, server.base_url, f"/api/sync/status/{third}")["status"] == "cancelled"
     expect(page.locator("#connections-table tbody tr")).to_have_count(2)
     regions = sorted(c["region"] for c in api(page, server.base_url, "/api/amazon/connections")["items"])
