@@ -313,6 +313,7 @@ def serve_command(
 
     import uvicorn
 
+    from sellersync.accounts.oauth import redirect_uri
     from sellersync.api.app import create_app
     from sellersync.logs import configure_logging
 
@@ -323,11 +324,15 @@ def serve_command(
         _fail("SELLERSYNC_SECRET_KEY must be set outside development (see docs/going-live.md)")
     configure_logging(log_level.upper())
     _migrate(settings)
+    if "public_url" not in settings.model_fields_set:
+        # unset: this server's own address, so the OAuth redirect_uri comes back to it on any --port
+        settings = settings.model_copy(update={"public_url": own_url(host, port)})
     with ExitStack() as stack:
         if emulator:
             settings = stack.enter_context(_embedded_emulator(settings, emulator_speed))
         log = logging.getLogger("sellersync.serve")
         log.info("amazon endpoints: " + describe_endpoints(settings))
+        log.info(f"public URL {settings.public_url}; OAuth redirect_uri {redirect_uri(settings)}")
         try:
             app_ = create_app(settings)
         except UnsafeSettings as exc:
@@ -336,6 +341,12 @@ def serve_command(
         # Forwarded headers are read by the app, and only from SELLERSYNC_TRUSTED_PROXIES: uvicorn's own
         # default would believe X-Forwarded-For from 127.0.0.1.
         uvicorn.run(app_, host=host, port=port, log_level=log_level, log_config=None, proxy_headers=False)
+
+
+def own_url(host: str, port: int) -> str:
+    """``http://host:port`` of a server bound to ``host`` (a wildcard address: the loopback one)."""
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
 
 
 def describe_endpoints(settings: Settings) -> str:
@@ -370,6 +381,7 @@ def _embedded_emulator(settings: Settings, speed: float) -> Iterator[Settings]:
             "emulator: "
             + ", ".join(f"{code} seller {w.seller_id} at {endpoints[code]}" for code, w in worlds.items()),
             highlight=False,
+            soft_wrap=True,
         )
         yield settings.model_copy(
             update={

@@ -23,7 +23,8 @@ def run_demo(
     world = build(seed=seed, scenario=scenario, size=size)
     console.print(
         f"emulator: seller {world.seller_id}, {len(world.marketplaces)} marketplaces, "
-        f"scenario {scenario!r}, size {size!r}, speed x{speed:g}"
+        f"scenario {scenario!r}, size {size!r}, speed x{speed:g}",
+        soft_wrap=True,
     )
     app = create_emulator(
         world, speed=speed, client_id=settings.lwa_client_id, client_secret=settings.lwa_client_secret
@@ -70,7 +71,9 @@ def _how_to_open(settings: Settings, console: Console) -> None:
         "Open the dashboard on this data (Connect, Start sync and Cancel talk to the embedded emulator):\n"
         f"  {env}{shown} serve --emulator\n"
         f"  then browse http://127.0.0.1:8000/ and sign in as {DEMO_EMAIL} "
-        f"(forgot the password? {shown} users reset-password --email {DEMO_EMAIL})",
+        f"(forgot the password? {shown} users reset-password --email {DEMO_EMAIL});\n"
+        "  the claims are at http://127.0.0.1:8000/claims. Port 8000 taken? Add --port 8001 and browse "
+        "that port instead.",
         highlight=False,
         soft_wrap=True,
     )
@@ -123,6 +126,7 @@ def _demo_user(settings: Settings, console: Console) -> None:
             _, token = create_token(s, user.id, name="demo")
     finally:
         rt.close()
+    # soft_wrap: a password or token is never broken across lines (it is copied from the terminal)
     if password:
-        console.print(f"sign in as {DEMO_EMAIL} with password {password}")
-    console.print(f"API token for {DEMO_EMAIL}: {token}")
+        console.print(f"sign in as {DEMO_EMAIL} with password {password}", highlight=False, soft_wrap=True)
+    console.print(f"API token for {DEMO_EMAIL}: {token}", highlight=False, soft_wrap=True)

@@ -22,13 +22,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from sellersync.accounts import service as accounts
-from sellersync.api.app import create_app
-from sellersync.emulator.embedded import serve_in_thread
 from sellersync.runtime import Runtime
 from sellersync.store.models import AmazonConnection, SyncRun
 from tests.conftest import Database
 from tests.support.emulator import RunningEmulator, run_emulator
-from tests.support.sellersync import connect, free_port, make_runtime, settings_for
+from tests.support.sellersync import connect, free_port, make_runtime, settings_for, spawn_server
 from tests.sync.conftest import WHOLE_WORLD_DAYS
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -66,6 +64,7 @@ class Site:
     base_url: str
     runtime: Runtime  # direct store access: users, connections
     emu: RunningEmulator
+    log: Path  # the server's output
 
     def user(self, email: str = EMAIL, role: str = "owner") -> int:
         with self.runtime.uow() as s:
@@ -89,8 +88,10 @@ def emu() -> Iterator[RunningEmulator]:
 
 
 @pytest.fixture
-def site(db: Database, emu: RunningEmulator) -> Iterator[Site]:
-    """The real app under uvicorn on a port chosen first, so it is the public URL (OAuth redirect_uri)."""
+def site(db: Database, emu: RunningEmulator, tmp_path: Path) -> Iterator[Site]:
+    """``sellersync serve`` as a process, started as the README starts it (log level info: every log
+    call the connect flow makes really runs), on a port chosen first, so it is the public URL (OAuth
+    redirect_uri)."""
     port = free_port()
     settings = settings_for(
         db.url,
@@ -101,8 +102,11 @@ def site(db: Database, emu: RunningEmulator) -> Iterator[Site]:
         backfill_days=WHOLE_WORLD_DAYS,
         schedule_check_seconds=3600,
     )
-    with make_runtime(settings) as rt, serve_in_thread(create_app(settings), port=port) as base_url:
-        yield Site(base_url, rt, emu)
+    log = tmp_path / "server.log"
+    with make_runtime(settings) as rt, spawn_server(settings, log, port=port, log_level="info") as server:
+        yield Site(server.base_url, rt, emu, log)
+    text = log.read_text()
+    assert "internal_error" not in text and "Traceback" not in text, text[-5000:]
 
 
 @pytest.fixture(scope="module")
@@ -258,6 +262,32 @@ def test_sign_in_start_sync_live_progress_to_completed(page: Page, site: Site) -
     assert last["trigger"] == "manual"
     expect(page.locator("#live")).to_have_text("Updates: live")  # never fell back to polling
     screenshot(page, "dashboard-completed")
+
+
+def test_connect_amazon_through_the_consent_page(page: Page, site: Site) -> None:
+    """Connect Amazon on a fresh workspace: the browser goes to Amazon's consent page (the
+    emulator's), back to our callback, and lands on the dashboard showing the first sync, which runs
+    to completed; the server (log level info) logs the connection, and no error."""
+    site.user()
+    sign_in(page, site)
+    expect(page.locator("#no-connections")).to_be_visible()
+    visited: list[str] = []
+    page.on("request", lambda r: visited.append(r.url) if r.is_navigation_request() else None)
+    expect(page.get_by_label("Region")).to_have_value("NA")
+    page.get_by_role("button", name="Connect Amazon").click()
+    expect(page).to_have_url(re.compile(re.escape(site.base_url) + r"/\?syncId=[0-9a-f-]{36}$"))
+    assert any(u.startswith(site.emu.base_url + "/apps/authorize/consent?") for u in visited), visited
+    assert any(u.startswith(site.base_url + "/api/amazon/callback?") for u in visited), visited
+    sync_id = parse_qs(urlsplit(page.url).query)["syncId"][0]
+    expect(page.locator("#sync-id")).to_have_text(sync_id)
+    wait_completed(page)
+    expect(page.locator("#sync-kind")).to_contain_text("oauth")
+    row = page.locator("#connections-table tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(site.emu.seller_id)
+    expect(row).to_contain_text("active")
+    assert assert_numbers_match_api(page)["syncId"] == sync_id
+    assert '"event": "amazon connected"' in site.log.read_text()
 
 
 def test_reconnect_banner_and_the_oauth_return(page: Page, site: Site) -> None:

@@ -323,7 +323,7 @@
       { text: deadline },
       { text: words(c.type) },
       ident,
-      { text: c.marketplaceId || "–", className: "hide-narrow" },
+      { text: c.marketplaceId || "–", className: "hide-narrow nowrap" },
       { text: number(claimUnits(c)), className: "num" },
       amount,
       badge(c.status),

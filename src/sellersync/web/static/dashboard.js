@@ -295,6 +295,8 @@
     // too: read them again (this is how the polling fallback learns about them).
     const phase = (x) => `${x.status}|${x.detection ? x.detection.status : ""}`;
     noticeFollows(`${sync.syncId}|${ACTIVE.has(sync.status) ? "active" : sync.status}|${det ? det.status : ""}`);
+    // "Sync cancelling." is over once that sync has ended (even when it ended before the answer came)
+    if (state.notice && state.notice.about === `cancel:${sync.syncId}` && !ACTIVE.has(sync.status)) clearNotice();
     if (before && before.syncId === sync.syncId && phase(before) !== phase(sync)) {
       refreshConnections();
       refreshClaims();
@@ -352,7 +354,8 @@
     $("cancel").disabled = true;
     try {
       const body = await api("POST", `/api/sync/cancel/${encodeURIComponent(state.shown.syncId)}`);
-      notice(`Sync ${body.status}.`, "info");
+      if (body.status === "cancelling") notice("Sync cancelling.", "info", `cancel:${body.syncId}`);
+      else notice(`Sync ${body.status}.`, "info");
     } catch (err) {
       notice(`Could not cancel: ${reason(err)}`, "error");
     }
