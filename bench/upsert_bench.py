@@ -5,11 +5,14 @@
 For each dialect, a fresh database at the head migration, the ``inventory_ledger`` table with all its
 indexes, and the same generated ledger rows, in one run:
 
-- **baseline** (emptied table): PostgreSQL — a raw ``COPY inventory_ledger (…) FROM STDIN`` of the rows
+- **baseline**: PostgreSQL — a raw ``COPY inventory_ledger (…) FROM STDIN`` of the rows
   as ready tuples (psycopg ``write_row``, one COPY per chunk); SQLite — the driver's
   ``executemany("INSERT INTO inventory_ledger (…) VALUES (?, …)")`` of the same ready tuples. Neither
   computes a digest or checks for an existing row: it is the floor a bulk load can reach;
-- **upsert** (emptied table): ``store.upsert.upsert()`` in batches of ``--batch``, as a sync writes;
+- **upsert**: ``store.upsert.upsert()`` of other rows in batches of ``--batch``, as a sync writes;
+
+the two alternate chunk by chunk (each chunk one transaction, its commit timed) into the same table,
+so contention on this shared machine and the table's growth weigh on both alike;
 - **re-run**: ``upsert()`` of the same rows again, which must write nothing.
 
 Generating the rows is not timed (they are made chunk by chunk, so a million rows fit in memory).
@@ -86,33 +89,37 @@ def _sqlite_ts(value: datetime) -> str:
     return f"{v:%Y-%m-%d %H:%M:%S}.{v.microsecond:06d}"
 
 
-def raw_load(s: Any, rows: list[dict[str, Any]], dialect: str, now: datetime) -> float:
-    """The baseline: rows already as tuples in column order, loaded by the driver alone (timed part only)."""
-    cols = [c.key for c in LedgerEvent.__table__.columns if c.key != "id"]
+COLUMNS = [c.key for c in LedgerEvent.__table__.columns if c.key != "id"]
+
+
+def as_tuples(rows: list[dict[str, Any]], dialect: str, now: datetime) -> list[tuple[Any, ...]]:
+    """The rows ready for the driver, in column order (untimed)."""
     pg = dialect == "postgresql"
     stamp = now.replace(tzinfo=None) if pg else _sqlite_ts(now)
     extra = {"sync_id": "bench", "row_hash": "0" * 40, "updated_at": stamp}
     tuples = []
     for r in rows:
         rec = {**r, **extra}
-        rec["event_date"] = (
-            rec["event_date"].astimezone(UTC).replace(tzinfo=None) if pg else _sqlite_ts(rec["event_date"])
-        )
-        tuples.append(tuple(rec[c] for c in cols))
-    quoted = ", ".join(f'"{c}"' for c in cols)
+        event = rec["event_date"]
+        rec["event_date"] = event.astimezone(UTC).replace(tzinfo=None) if pg else _sqlite_ts(event)
+        tuples.append(tuple(rec[c] for c in COLUMNS))
+    return tuples
+
+
+def raw_load(s: Any, tuples: list[tuple[Any, ...]], dialect: str) -> int:
+    """The baseline: the driver alone loads ready tuples into the table."""
+    quoted = ", ".join(f'"{c}"' for c in COLUMNS)
     raw = s.connection().connection.dbapi_connection
-    t = time.perf_counter()
-    if pg:
+    if dialect == "postgresql":
         with raw.cursor() as cur, cur.copy(f"COPY inventory_ledger ({quoted}) FROM STDIN") as copy:
             for tup in tuples:
                 copy.write_row(tup)
     else:
         cur = raw.cursor()
-        cur.executemany(
-            f"INSERT INTO inventory_ledger ({quoted}) VALUES ({', '.join('?' * len(cols))})", tuples
-        )
+        marks = ", ".join("?" * len(COLUMNS))
+        cur.executemany(f"INSERT INTO inventory_ledger ({quoted}) VALUES ({marks})", tuples)
         cur.close()
-    return time.perf_counter() - t
+    return len(tuples)
 
 
 def measure(url: str, n: int, batch: int) -> dict[str, Any]:
@@ -131,37 +138,35 @@ def measure(url: str, n: int, batch: int) -> dict[str, Any]:
         s.flush()
         cid = conn.id
 
-    def empty() -> None:
-        with uow() as s:
-            s.execute(text("DELETE FROM inventory_ledger"))
-        if dialect == "postgresql":
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.execute(text("VACUUM ANALYZE inventory_ledger"))
-
-    def run(step: Callable[[Any, list[dict[str, Any]]], tuple[float, int]]) -> tuple[float, int]:
-        seconds, written = 0.0, 0
-        with uow() as s:
-            for rows in chunks(cid, n):
-                dt, w = step(s, rows)
-                seconds += dt
-                written += w
-            t = time.perf_counter()
-        return seconds + (time.perf_counter() - t), written  # the commit is part of the cost
-
-    def upsert_step(s: Any, rows: list[dict[str, Any]]) -> tuple[float, int]:
+    def timed(step: Callable[[Any], int]) -> tuple[float, int]:
         t = time.perf_counter()
-        w = sum(
+        with uow() as s:  # the commit is part of the cost
+            written = step(s)
+        return time.perf_counter() - t, written
+
+    def upsert_all(rows: list[dict[str, Any]]) -> Callable[[Any], int]:
+        return lambda s: sum(
             upsert(s, LedgerEvent, rows[i : i + batch], sync_id="bench").written
             for i in range(0, len(rows), batch)
         )
-        return time.perf_counter() - t, w
 
+    # Chunk by chunk, each way in turn, into the same table: a neighbour's burst of CPU (the machine is
+    # shared) or the table's growth then weighs on the baseline and on upsert() alike.
     now = datetime.now(UTC)
-    empty()
-    base_s, _ = run(lambda s, rows: (raw_load(s, rows, dialect, now), len(rows)))
-    empty()
-    up_s, up_w = run(upsert_step)
-    again_s, again_w = run(upsert_step)
+    base_s = up_s = again_s = 0.0
+    up_w = again_w = 0
+    for start in range(0, n, CHUNK):
+        stop = min(n, start + CHUNK)
+        tuples = as_tuples(ledger_rows(cid, n + start, n + stop), dialect, now)  # other keys
+        dt, _ = timed(lambda s, tuples=tuples: raw_load(s, tuples, dialect))
+        base_s += dt
+        rows = ledger_rows(cid, start, stop)
+        dt, w = timed(upsert_all(rows))
+        up_s, up_w = up_s + dt, up_w + w
+    for start in range(0, n, CHUNK):
+        stop = min(n, start + CHUNK)
+        dt, w = timed(upsert_all(ledger_rows(cid, start, stop)))
+        again_s, again_w = again_s + dt, again_w + w
     engine.dispose()
     assert up_w == n and again_w == 0, (up_w, again_w)
     base_rate, up_rate, again_rate = n / base_s, n / up_s, n / again_s
