@@ -24,9 +24,9 @@ from sellersync.store.models.canonical import CanonicalRow
 Item = tuple[type[CanonicalRow], dict[str, Any]]  # (model, column values)
 
 
-#: Records per pickled block: big enough that pickling's per-call cost vanishes, small enough to
-#: keep a block's memory (a few hundred KB) negligible.
-BLOCK = 1000
+#: Records per pickled block: enough that pickling's per-call cost and the repeated model and column
+#: names vanish, few enough that a block (~100 KB) stays small beside a batch of the job's upserts.
+BLOCK = 200
 
 
 class Spool:
