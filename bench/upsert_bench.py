@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -76,11 +76,6 @@ def ledger_rows(connection_id: int, start: int, stop: int) -> list[dict[str, Any
         }
         for i in range(start, stop)
     ]
-
-
-def chunks(cid: int, n: int) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, n, CHUNK):
-        yield ledger_rows(cid, start, min(n, start + CHUNK))
 
 
 def _sqlite_ts(value: datetime) -> str:
@@ -205,12 +200,14 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=None)
     ap.add_argument("--batch", type=int, default=1000, help="rows per upsert() call (Settings.batch_size)")
     ap.add_argument("--pg", default=os.environ.get("SELLERSYNC_TEST_PG_URL", ""))
+    ap.add_argument("--skip-sqlite", action="store_true", help="measure PostgreSQL only")
     ap.add_argument("--label", default="", help="a note stored with the result (e.g. 'before')")
     args = ap.parse_args()
     n = args.rows or (50_000 if args.quick else 1_000_000)
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        results.append(measure(f"sqlite:///{tmp}/bench.db", n, args.batch))
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            results.append(measure(f"sqlite:///{tmp}/bench.db", n, args.batch))
     if args.pg:
         admin = make_engine(args.pg, isolation_level="AUTOCOMMIT")
         name = f"sellersync_bench_{uuid.uuid4().hex[:8]}"
