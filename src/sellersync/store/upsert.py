@@ -69,6 +69,7 @@ class _Plan:
     datetimes: tuple[int, ...]  # UTCDateTime positions (written as naive UTC text, _utc_text)
     numerics: tuple[int, ...]  # Numeric positions (decimals normalised in the digest)
     key: Callable[[list[Any]], Any]
+    getter: Callable[[Mapping[str, Any]], tuple[Any, ...]]  # every content column of a row, in order
     store: tuple[tuple[int, Callable[[Any], Any]], ...]  # SQLite: SQLAlchemy's bind processors
     sql: str
     lookup: str  # PostgreSQL: the stored digests of a batch's keys
@@ -112,6 +113,7 @@ def _plan(table: Table, key: tuple[str, ...], dialect: Any) -> _Plan:
         datetimes=tuple(i for i, c in enumerate(content) if isinstance(table.c[c].type, UTCDateTime)),
         numerics=tuple(i for i, c in enumerate(content) if isinstance(table.c[c].type, Numeric)),
         key=cast(Callable[[list[Any]], Any], itemgetter(*(columns.index(k) for k in key))),
+        getter=cast(Callable[[Mapping[str, Any]], tuple[Any, ...]], itemgetter(*content)),
         store=tuple(store),
         sql=upsert_sql(table, key, columns, dialect.name),
         lookup=lookup_sql(table, key, columns) if dialect.name == "postgresql" else "",
@@ -176,7 +178,8 @@ def upsert(
         raise NotImplementedError(f"upsert is not implemented for dialect {dialect.name!r}")
     plan = _plan(table, model.__natural_key__, dialect)
     # the loop below is _values() and _digest() inlined: it runs once per row of every sync
-    content, defaults, required, datetimes, numerics, key = (
+    getter, content, defaults, required, datetimes, numerics, key = (
+        plan.getter,
         plan.content,
         plan.defaults,
         plan.required,
@@ -190,11 +193,13 @@ def upsert(
     received = 0
     for row in rows:
         received += 1
-        values = list(map(row.get, content, defaults))
-        if required:
+        try:  # a normaliser's Record carries every content column: one C call
+            values = list(getter(row))
+        except KeyError:  # a caller that leaves columns to their defaults
+            values = list(map(row.get, content, defaults))
             for i in required:
                 if isinstance(values[i], _Absent):
-                    raise ValueError(values[i].why)
+                    raise ValueError(values[i].why) from None
         for i in datetimes:
             v = values[i]
             if v is not None:
