@@ -1,18 +1,17 @@
-"""The bulk upsert statement of each dialect, and PostgreSQL's one-round-trip batch write.
+"""The bulk upsert statement of each dialect, and PostgreSQL's batch write.
 
-PostgreSQL: a batch is sent as one array per column to a single, server-side prepared
-``INSERT … SELECT * FROM unnest(%s::type[], …) ON CONFLICT … DO UPDATE … WHERE row_hash differs``.
-psycopg's C dumpers turn each column list into a binary array, so the only per-row Python work is
-the transpose (``zip(*rows)``, in C). This replaced ``COPY`` into a temporary staging table, whose
-four statements per batch (create-if-missing, ``TRUNCATE``, ``COPY``, ``INSERT … SELECT``) and the
-``TRUNCATE``'s new file each time cost more than the rows at the sync's batch size of 1,000
-(``bench/upsert_bench.py`` measures it against a raw ``COPY``; see docs/performance.md).
+PostgreSQL (``pg_upsert``): one query reads the stored digest of every key of the batch; the new rows
+are ``COPY``-ed straight into the table (what a raw bulk load does) and only the changed ones go
+through ``INSERT … SELECT * FROM unnest(%s::type[], …) ON CONFLICT … DO UPDATE … WHERE row_hash
+differs``, one array per column. This replaced ``COPY`` into a temporary staging table followed by
+``INSERT … SELECT … ON CONFLICT``: four statements per batch (create-if-missing, ``TRUNCATE``, ``COPY``,
+``INSERT``) and a speculative insertion per row (``bench/upsert_bench.py``, docs/performance.md).
 
 SQLite: one ``INSERT … VALUES (?, …) ON CONFLICT …`` per table, run by the driver's ``executemany``:
 one fixed statement, so the connection's prepared-statement cache never grows with batch sizes.
 
-Both count the rows written from the statement's row count: PostgreSQL's and SQLite's count rows
-inserted or updated, never a conflict the ``WHERE`` skipped.
+Counts come from row counts, never from fetched rows: PostgreSQL's and SQLite's count the rows
+inserted or updated and leave out a conflict the ``WHERE`` skipped; ``COPY``-ed rows are counted here.
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ straight from the caller's mappings, with no per-row dict or statement object, a
 in one call per batch (``pgcopy.py`` for PostgreSQL, the driver's ``executemany`` for SQLite); the
 count written comes from the database's row counts, not from fetched rows.
 
-Upgrade note: this digest differs from the ``json.dumps(sort_keys=True)`` one of sellersync ≤ 0.x
-(before issue 13), so the first sync after the upgrade rewrites each row it meets once (its content
-is unchanged; its ``sync_id`` and ``updated_at`` move to that sync). Every later re-run writes nothing.
+Upgrade note: this digest differs from the ``json.dumps(sort_keys=True)`` one used before issue 13,
+so the first sync after the upgrade rewrites each row it meets once (its content is unchanged; its
+``sync_id`` and ``updated_at`` move to that sync). Every later re-run writes nothing.
 """
 
 from __future__ import annotations
