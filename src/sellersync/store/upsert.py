@@ -28,6 +28,7 @@ from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Numeric, Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from sellersync.store.models.canonical import CanonicalRow
@@ -220,13 +221,19 @@ def upsert(
             r[i] = proc(r[i])
     raw = session.connection().connection.dbapi_connection
     assert raw is not None
-    if dialect.name == "postgresql":
-        written = pg_upsert(raw, plan.table, plan.columns, (plan.sql, plan.lookup), plan.key, records)
-    else:
-        cur = raw.cursor()
-        try:
-            cur.executemany(plan.sql, records)  # one statement, prepared once, executed per row
-            written = cur.rowcount  # sqlite3_changes(): rows inserted or changed, never the skipped ones
-        finally:
-            cur.close()
+    driver_error = dialect.loaded_dbapi.Error
+    try:
+        if dialect.name == "postgresql":
+            written = pg_upsert(raw, plan.table, plan.columns, (plan.sql, plan.lookup), plan.key, records)
+        else:
+            cur = raw.cursor()
+            try:
+                cur.executemany(plan.sql, records)  # one statement, prepared once, executed per row
+                written = cur.rowcount  # sqlite3_changes(): rows inserted or changed, never skipped ones
+            finally:
+                cur.close()
+    except driver_error as err:
+        # the driver is called directly: raise what SQLAlchemy would (IntegrityError, OperationalError
+        # for a busy SQLite, …), so callers keep catching sqlalchemy.exc as before
+        raise DBAPIError.instance(plan.sql, None, err, driver_error, dialect=dialect) from err
     return UpsertResult(received, written, received - len(records))
