@@ -146,25 +146,6 @@ def _digest(values: list[Any], numerics: tuple[int, ...]) -> str:
     return hashlib.sha1(repr(values).encode(), usedforsecurity=False).hexdigest()
 
 
-def _values(row: Mapping[str, Any], plan: _Plan) -> list[Any]:
-    values = list(map(row.get, plan.content, plan.defaults))
-    for i in plan.required:
-        if isinstance(values[i], _Absent):
-            raise ValueError(values[i].why)
-    for i in plan.datetimes:
-        v = values[i]
-        if v is not None:
-            values[i] = _utc_text(v)
-    return values
-
-
-def content_hash(model: type[CanonicalRow], row: Mapping[str, Any], dialect: Any) -> str:
-    """The digest ``upsert`` stores for ``row`` (bookkeeping columns excluded)."""
-    table: Table = model.__table__  # type: ignore[attr-defined]
-    plan = _plan(table, model.__natural_key__, dialect)
-    return _digest(_values(row, plan), plan.numerics)
-
-
 def upsert(
     session: Session,
     model: type[CanonicalRow],
@@ -178,7 +159,7 @@ def upsert(
     if dialect.name not in ("postgresql", "sqlite"):
         raise NotImplementedError(f"upsert is not implemented for dialect {dialect.name!r}")
     plan = _plan(table, model.__natural_key__, dialect)
-    # the loop below is _values() and _digest() inlined: it runs once per row of every sync
+    # the loop below runs once per row of every sync: kept to C calls and local names
     getter, content, defaults, required, datetimes, numerics, key = (
         plan.getter,
         plan.content,
