@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint install clean chaos
+.PHONY: demo test lint install clean chaos bench bench-full
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,20 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+
+# Benchmarks (not tests: nothing asserts a time). Each prints figure, baseline, ratio and target and
+# writes bench/results/<name>.json. PostgreSQL figures need SELLERSYNC_TEST_PG_URL. See docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/python bench/upsert_bench.py --quick
+	$(BIN)/python bench/memory_bench.py --quick
+	$(BIN)/python bench/sync_bench.py --size small
+	$(BIN)/python bench/detect_bench.py --size small --db var/bench-detect-quick.db
+
+bench-full: $(STAMP)
+	$(BIN)/python bench/upsert_bench.py
+	$(BIN)/python bench/memory_bench.py
+	$(BIN)/python bench/sync_bench.py
+	$(BIN)/python bench/detect_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
