@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import logging
 import os
 import signal
 import socket
@@ -19,7 +21,8 @@ import httpx
 
 from sellersync.config import Settings
 from sellersync.connections import add_connection, default_workspace
-from sellersync.emulator.embedded import serve_in_thread
+from sellersync.emulator.embedded import bound_socket
+from sellersync.logs import configure_logging
 from sellersync.runtime import Runtime, build_runtime
 from tests.support.emulator import RunningEmulator
 
@@ -98,12 +101,70 @@ class RunningServer:
         )
 
 
+def serve_log_level() -> str:
+    """``sellersync serve``'s default ``--log-level`` (the README starts it without one)."""
+    from sellersync.cli import serve_command
+
+    return str(inspect.signature(serve_command).parameters["log_level"].default)
+
+
+@contextmanager
+def logging_like_serve() -> Iterator[str]:
+    """This process logs as ``sellersync serve`` does (``configure_logging`` at its default level)
+    until the block ends. pytest's own capture handlers stay attached; the level is put back after."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    serve_level = serve_log_level()
+    configure_logging(serve_level.upper())
+    ours = [h for h in root.handlers if h not in handlers]
+    root.handlers[:] = handlers + ours
+    try:
+        yield serve_level
+    finally:
+        for handler in ours:
+            root.removeHandler(handler)
+        root.setLevel(level)
+
+
+@contextmanager
+def serve_app(app: Any, sock: socket.socket | None = None) -> Iterator[str]:
+    """``app`` under uvicorn in a background thread, configured as ``sellersync serve`` runs it
+    (``uvicorn.run(app, log_level=<serve's default>, log_config=None)`` after ``configure_logging``).
+    ``sock``: an already bound socket (default: a free port). Yields the base URL."""
+    import threading
+
+    import uvicorn
+
+    sock = sock or bound_socket()
+    port = sock.getsockname()[1]
+    with logging_like_serve() as level:
+        server = uvicorn.Server(uvicorn.Config(app, log_level=level, log_config=None))
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name=f"sellersync-{port}", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                sock.close()
+                raise RuntimeError("the server did not start")
+            time.sleep(0.01)  # polling an observed state: uvicorn's ``started`` flag
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
+            sock.close()
+
+
 @contextmanager
 def run_server(settings: Settings) -> Iterator[RunningServer]:
-    """The real app under uvicorn in a background thread of this process."""
+    """The real app under uvicorn in a background thread of this process, logging as
+    ``sellersync serve`` does."""
     from sellersync.api.app import create_app
 
-    with serve_in_thread(create_app(settings)) as base_url:
+    with serve_app(create_app(settings)) as base_url:
         yield RunningServer(base_url)
 
 
@@ -128,7 +189,7 @@ def spawn_server(settings: Settings, log: Path, port: int | None = None) -> Iter
     port = port or free_port()
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sellersync.cli", "serve", "--port", str(port), "--log-level", "warning"],
+            [sys.executable, "-m", "sellersync.cli", "serve", "--port", str(port)],  # as the README
             env=env_for(settings),
             stdout=out,
             stderr=subprocess.STDOUT,

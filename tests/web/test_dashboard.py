@@ -22,12 +22,12 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from sellersync.accounts import service as accounts
 from sellersync.api.app import create_app
-from sellersync.emulator.embedded import serve_in_thread
+from sellersync.emulator.embedded import bound_socket
 from sellersync.runtime import Runtime
 from sellersync.store.models import AmazonConnection
 from tests.conftest import Database
 from tests.support.emulator import RunningEmulator, run_emulator
-from tests.support.sellersync import connect, free_port, make_runtime, settings_for
+from tests.support.sellersync import connect, make_runtime, serve_app, settings_for
 from tests.sync.conftest import WHOLE_WORLD_DAYS
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -90,7 +90,8 @@ def emu() -> Iterator[RunningEmulator]:
 @pytest.fixture
 def site(db: Database, emu: RunningEmulator) -> Iterator[Site]:
     """The real app under uvicorn on a port chosen first, so it is the public URL (OAuth redirect_uri)."""
-    port = free_port()
+    sock = bound_socket()  # bound first, so no other process can take the public URL's port
+    port = sock.getsockname()[1]
     settings = settings_for(
         db.url,
         emu,
@@ -100,7 +101,7 @@ def site(db: Database, emu: RunningEmulator) -> Iterator[Site]:
         backfill_days=WHOLE_WORLD_DAYS,
         schedule_check_seconds=3600,
     )
-    with make_runtime(settings) as rt, serve_in_thread(create_app(settings), port=port) as base_url:
+    with make_runtime(settings) as rt, serve_app(create_app(settings), sock) as base_url:
         yield Site(base_url, rt, emu)
 
 

@@ -155,7 +155,7 @@ def callback(
         return page(exc.title, exc.message, exc.status, dashboard)
     log.info(
         "amazon connected",
-        extra={"connection_id": done.connection_id, "sync_id": done.sync_id, "created": done.created},
+        extra={"connection_id": done.connection_id, "sync_id": done.sync_id, "new_connection": done.created},
     )
     sep = "&" if "?" in dashboard else "?"
     return RedirectResponse(f"{dashboard}{sep}{urlencode({'syncId': done.sync_id})}", status_code=303)
