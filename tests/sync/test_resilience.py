@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sellersync.store.models import AmazonConnection, SyncRun, SyncUnit
+from sellersync.store.uow import UnitOfWork
 from tests.support.sellersync import env_for
 from tests.support.sqlite_lock import hold_write_lock, sqlite_path, wait_for_a_done_unit
+from tests.support.waits import committed_units, wait_for_lease_lapse, wait_until
 from tests.sync.conftest import SyncEnv
 from tests.sync.test_sync_emulator import assert_matches_world, snapshot
 
@@ -75,31 +79,73 @@ def test_cancel_keeps_committed_units_and_next_sync_completes(sync_env: SyncEnv)
     assert_matches_world(sync_env)
 
 
+#: Each run draws its kill points from a new seed, printed and put in every failure message;
+#: ``SELLERSYNC_TEST_KILL_SEED=<seed>`` replays that very sequence of kill points.
+KILL_SEED = int(os.environ.get("SELLERSYNC_TEST_KILL_SEED") or random.SystemRandom().randrange(2**32))
+
+
+def _kill_point(
+    uow: UnitOfWork, proc: subprocess.Popen[bytes], attempt: int, before: int, more: int, seed: int
+) -> Callable[[], str | None]:
+    """The run's id once ``attempt`` has claimed it and committed ``more`` units after ``before``."""
+
+    def reached() -> str | None:
+        assert proc.poll() is None, f"seed {seed}: attempt {attempt} ended before its kill point"
+        with uow() as s:
+            run = s.scalars(select(SyncRun)).one_or_none()
+            if run is None or run.attempt < attempt:
+                return None  # not claimed yet
+            total = s.scalar(select(func.count()).where(SyncUnit.sync_id == run.id)) or 0
+        if not total:
+            return None  # not planned yet
+        target = before + min(more, max(0, total - before - 2))  # never the last units
+        return run.id if committed_units(uow, run.id) >= target else None
+
+    return reached
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("sync_env", [{"speed": 300.0, "settings": {"lease_seconds": 1.5}}], indirect=True)
 def test_sync_killed_at_random_points_resumes_to_identical_data(sync_env: SyncEnv, tmp_path: Path) -> None:
-    """`sellersync sync` in a subprocess, SIGKILLed three times mid-way, then resumed to completion."""
-    rng = random.Random(20261128)
+    """`sellersync sync` in a subprocess, SIGKILLed three times, then resumed to completion.
+
+    Each kill point is drawn at random among states the test observes in the store: the attempt has
+    claimed the run, then 0 to 3 more units are committed. So every process is killed after it
+    claimed the run (never before it started, however loaded the machine) and at a different place
+    in its work, and nothing depends on how long anything takes.
+    """
+    seed = KILL_SEED
+    print(f"kill seed {seed} (replay: SELLERSYNC_TEST_KILL_SEED={seed})")
+    rng = random.Random(seed)
+    uow = sync_env.runtime.uow
     env = env_for(sync_env.settings)
     cmd = [sys.executable, "-m", "sellersync.cli", "sync", "--connection", str(sync_env.connection_id)]
-    log = (tmp_path / "sync.log").open("wb")
-    for _ in range(3):
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        time.sleep(rng.uniform(1.0, 4.0))
-        proc.kill()
-        proc.wait()
-        time.sleep(sync_env.settings.lease_seconds + 0.5)  # let the dead worker's lease expire
-    final = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=300)
-    assert final.returncode == 0, (tmp_path / "sync.log").read_text()[-3000:]
-    with sync_env.runtime.uow() as s:
+    out = tmp_path / "sync.log"
+    kills: list[tuple[int, int]] = []  # (attempt, units committed when killed)
+    with out.open("wb") as log:
+        for attempt in (1, 2, 3):
+            before = kills[-1][1] if kills else 0
+            more = rng.randint(0, 3)
+            proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+            kill_point = _kill_point(uow, proc, attempt, before, more, seed)
+            sync_id = wait_until(kill_point, f"seed {seed}: attempt {attempt} claimed, {more} more units")
+            proc.kill()
+            proc.wait()
+            kills.append((attempt, committed_units(uow, sync_id)))
+            wait_for_lease_lapse(uow, sync_id)  # the dead worker's lease, as stored, has run out
+        final = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=300)
+    assert final.returncode == 0, f"seed {seed}, kills {kills}\n" + out.read_text()[-3000:]
+    with uow() as s:
         runs = s.scalars(select(SyncRun)).all()
         assert len(runs) == 1  # one sync id end to end, resumed, never restarted under a new id
-        assert runs[0].status == "completed" and runs[0].attempt >= 2
+        # every killed process had claimed the run: the final one is at least the fourth attempt
+        assert runs[0].status == "completed" and runs[0].attempt >= 4, (seed, kills, runs[0].attempt)
     assert_matches_world(sync_env)
-    with sync_env.runtime.uow() as s:
+    with uow() as s:
         killed = snapshot(s)
     # the same world synced without interruption into a fresh store gives the very same rows
     _, status = sync_env.sync()
-    with sync_env.runtime.uow() as s:
+    with uow() as s:
         assert snapshot(s) == killed
 
 
@@ -123,7 +169,7 @@ def test_a_locked_database_hands_the_run_back_and_it_resumes_to_identical_data(s
     assert result == ["interrupted"]  # handed back for resumption, not failed and not crashed
     with sync_env.runtime.uow() as s:
         assert s.get_one(SyncRun, sync_id).status == "running"
-    time.sleep(2.5)  # the lease it could not release lapses on its own
+    wait_for_lease_lapse(sync_env.runtime.uow, sync_id)  # the lease it could not release lapses on its own
     assert sync_env.runtime.jobs.run(sync_id) == "completed"
     with sync_env.runtime.uow() as s:
         assert s.get_one(SyncRun, sync_id).attempt == 2
