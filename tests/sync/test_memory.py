@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from sellersync.emulator.lwa import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
@@ -67,6 +68,7 @@ def _ledger_sync_peak(size: str, tmp_path: Path, migrated_sqlite: CopyDatabase) 
     return peak, rows
 
 
+@pytest.mark.slow
 def test_peak_memory_of_a_sync_does_not_grow_with_report_size(
     tmp_path: Path, migrated_sqlite: CopyDatabase
 ) -> None:

@@ -22,6 +22,7 @@ from tests.sync.conftest import SyncEnv
 from tests.sync.test_sync_emulator import assert_matches_world, snapshot
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sync_env", [{"seed": 5}], indirect=True)
 def test_injected_faults_end_identical(sync_env: SyncEnv) -> None:
     sync_env.emu.set_faults(
@@ -58,6 +59,7 @@ def test_revoked_authorization_fails_clearly_and_asks_to_reconnect(sync_env: Syn
         assert s.get_one(AmazonConnection, sync_env.connection_id).status == "reconnect_required"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sync_env", [{"speed": 500.0}], indirect=True)
 def test_cancel_keeps_committed_units_and_next_sync_completes(sync_env: SyncEnv) -> None:
     from threading import Thread
@@ -149,6 +151,7 @@ def test_sync_killed_at_random_points_resumes_to_identical_data(sync_env: SyncEn
         assert snapshot(s) == killed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     "sync_env",
@@ -176,6 +179,7 @@ def test_a_locked_database_hands_the_run_back_and_it_resumes_to_identical_data(s
     assert_matches_world(sync_env)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     "sync_env", [{"settings": {"streams": "financial_events", "batch_size": 20}}], indirect=True
@@ -223,6 +227,7 @@ def test_no_transaction_waits_on_amazon(sync_env: SyncEnv) -> None:
     assert attempts[0] > 50 and refused[0] == 0, (attempts[0], refused[0])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     "sync_env",
