@@ -138,7 +138,11 @@ def serve_app(app: Any, sock: socket.socket | None = None) -> Iterator[str]:
     sock = sock or bound_socket()
     port = sock.getsockname()[1]
     with logging_like_serve() as level:
-        server = uvicorn.Server(uvicorn.Config(app, log_level=level, log_config=None))
+        # The one difference from `sellersync serve`: open requests (a browser's event stream) are
+        # cancelled 2 s into shutdown. `serve` ends its streams on Ctrl+C (sse-starlette hooks the
+        # signal), which a server in a thread never receives; it would wait for the page to close.
+        config = uvicorn.Config(app, log_level=level, log_config=None, timeout_graceful_shutdown=2)
+        server = uvicorn.Server(config)
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name=f"sellersync-{port}", daemon=True
         )
