@@ -28,7 +28,7 @@ from tests.support.sellersync import connect, free_port, make_runtime, settings_
 def emulator_process(size: str, log: Path) -> Iterator[RunningEmulator]:
     port = free_port()
     cmd = [sys.executable, "-m", "sellersync.emulator", "--port", str(port), "--seed", "2", "--size", size]
-    cmd += ["--speed", "5000", "--log-level", "warning"]
+    cmd += ["--speed", "5000"]  # default log level (info), as the README starts it
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
