@@ -185,23 +185,26 @@ def test_a_locked_database_hands_the_run_back_and_it_resumes_to_identical_data(s
     "sync_env", [{"settings": {"streams": "financial_events", "batch_size": 20}}], indirect=True
 )
 def test_no_transaction_waits_on_amazon(sync_env: SyncEnv) -> None:
-    """Every Finances page takes 1.2 s to answer; another writer that gives up after 0.8 s never has to.
+    """Every Finances page takes 3 s to answer; another writer that gives up after 2 s never has to.
 
     A unit reads Amazon into its spool first and opens its transaction only for the upserts, so
     SQLite's database-wide write lock is never held across a call to Amazon. (Small batches make a
     unit's first upsert come before its last page, as a big seller's window does with the default.)
+    A lock held across a page would refuse the writer once per page; the 2 s a plain write
+    transaction may take keeps the test true on a machine whose cores are all busy (with 1.2 s and
+    0.8 s such a machine had the writer refused twice by transactions that made no call).
     """
     import sqlite3
     from threading import Event, Thread
 
     from sellersync.store.models import FinancialEvent
 
-    sync_env.emu.set_faults(latency_ms=1200)
+    sync_env.emu.set_faults(latency_ms=3000)
     path = sqlite_path(sync_env.db.url)
     stop, attempts, refused = Event(), [0], [0]
 
     def other_writer() -> None:
-        conn = sqlite3.connect(path, timeout=0.8, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=2.0, isolation_level=None)
         while not stop.is_set():
             try:
                 conn.execute("BEGIN IMMEDIATE")
