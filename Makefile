@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint install clean chaos bench bench-full
+.PHONY: demo test test-fast lint install clean chaos bench bench-full
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# Everything but the tests marked slow (whole-world syncs, kill/lock/cancel runs, memory bounds).
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow"
 
 # Kills, restarts and faults against the real emulator and processes (docs/reliability.md); ~15 min.
 chaos: $(STAMP)

@@ -3,7 +3,6 @@ redirect_uri), the real emulator as Amazon, users created through the accounts s
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,20 +13,20 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select, text
 
 from sellersync.accounts import service as accounts
 from sellersync.api.app import create_app
 from sellersync.api.deps import SESSION_COOKIE
 from sellersync.config import Settings
+from sellersync.emulator.embedded import bound_socket
 from sellersync.store.base import Base
 from sellersync.store.engine import make_engine, make_session_factory
 from sellersync.store.models import AmazonConnection, SyncRun
 from sellersync.store.uow import UnitOfWork
 from tests.conftest import Database
 from tests.support.emulator import RunningEmulator, run_emulator
-from tests.support.sellersync import free_port, settings_for
+from tests.support.sellersync import serve_app, settings_for
 
 PASSWORD = "correct horse battery"
 #: Settings a production server accepts: a long key, the app's own LWA credentials, an https public URL.
@@ -121,38 +120,13 @@ class Server:
             return user.workspace_id
 
 
-@contextmanager
-def serve(settings: Settings, port: int) -> Iterator[None]:
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="on",
-            proxy_headers=False,
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the server did not start")
-        time.sleep(0.02)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-
-
 ServerFactory = Callable[..., Server]
 
 
 @contextmanager
 def accounts_server(database_url: str, emu: RunningEmulator, **overrides: Any) -> Iterator[Server]:
-    port = free_port()
+    sock = bound_socket()  # bound before the settings name its port: no other process can take it
+    port = sock.getsockname()[1]
     values: dict[str, Any] = {
         "public_url": f"http://127.0.0.1:{port}",
         "consent_url": emu.base_url,
@@ -163,7 +137,7 @@ def accounts_server(database_url: str, emu: RunningEmulator, **overrides: Any) -
     }
     settings = settings_for(database_url, emu, **values)
     engine = make_engine(database_url)
-    with serve(settings, port):
+    with serve_app(create_app(settings), sock):
         srv = Server(f"http://127.0.0.1:{port}", settings, UnitOfWork(make_session_factory(engine)), emu)
         try:
             yield srv

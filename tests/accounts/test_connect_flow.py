@@ -7,7 +7,6 @@ flow can fail ends on a page that says so, with nothing half-connected left behi
 
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -18,9 +17,11 @@ from sellersync.accounts import oauth
 from sellersync.config import Settings
 from sellersync.secrets import SecretBox
 from sellersync.store.models import OAuthState, SyncEvent
+from sellersync.store.types import utcnow
 from tests.accounts.conftest import Server, accounts_server, database_bytes
 from tests.conftest import Database
 from tests.support.emulator import RunningEmulator
+from tests.support.waits import wait_until
 
 
 def issued_refresh_tokens(emu: RunningEmulator) -> set[str]:
@@ -214,7 +215,12 @@ def test_expired_state_is_refused(db: Database, emu: RunningEmulator) -> None:
         server.user("owner@a.test", "Acme")
         browser = server.login("owner@a.test")
         url = server.consent(browser)
-        time.sleep(1.5)
+
+        def expired() -> bool:  # the state's stored expiry has passed (the TTL is 1 s)
+            with server.uow() as s:
+                return all(state.expires_at <= utcnow() for state in s.scalars(select(OAuthState)))
+
+        wait_until(expired, "the OAuth state to expire", timeout=30)
         res = server.callback(browser, url)
         assert res.status_code == 400
         assert "expired" in res.text

@@ -21,8 +21,8 @@ import pytest
 from fastapi.routing import iter_route_contexts
 
 from sellersync.api.app import create_app
-from sellersync.store import migrate
 from tests.accounts.conftest import Server, accounts_server
+from tests.conftest import CopyDatabase
 from tests.support.emulator import RunningEmulator, run_emulator
 
 PUBLIC = {
@@ -82,9 +82,10 @@ def emu() -> Iterator[RunningEmulator]:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, emu: RunningEmulator) -> Iterator[World]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('isolation') / 'sellersync.db'}"
-    migrate.upgrade(url)
+def world(
+    tmp_path_factory: pytest.TempPathFactory, emu: RunningEmulator, migrated_sqlite: CopyDatabase
+) -> Iterator[World]:
+    url = migrated_sqlite(tmp_path_factory.mktemp("isolation") / "sellersync.db")
     with accounts_server(url, emu) as server:
         server.user("alice@a.test", "Acme")
         server.user("bob@b.test", "Bobco")

@@ -226,6 +226,7 @@ def peak_while_parsing(size: int) -> tuple[int, int]:
     return peak, count
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_with_document_size() -> None:
     small_peak, small_rows = peak_while_parsing(10 * 1024 * 1024)
     large_peak, large_rows = peak_while_parsing(100 * 1024 * 1024)

@@ -23,7 +23,6 @@ from sellersync.api.app import create_app
 from sellersync.api.routes.data import ENTITIES
 from sellersync.config import Settings
 from sellersync.connections import default_workspace
-from sellersync.emulator.embedded import serve_in_thread
 from sellersync.store.models import (
     AmazonConnection,
     CanonicalRow,
@@ -46,6 +45,7 @@ from sellersync.store.models import (
 )
 from sellersync.store.upsert import upsert
 from tests.conftest import Database
+from tests.support.sellersync import serve_app
 
 API_KEY = "k"
 BASE = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -60,7 +60,7 @@ US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
 
 @pytest.fixture
 def server(db: Database) -> Iterator[str]:
-    """The app under uvicorn on 127.0.0.1 in a background thread; yields its base URL."""
+    """The app under uvicorn on 127.0.0.1 in a background thread, logging as `sellersync serve`."""
     settings = Settings(
         database_url=db.url,
         api_key=API_KEY,
@@ -68,7 +68,7 @@ def server(db: Database) -> Iterator[str]:
         reaper_interval_seconds=3600,
         schedule_check_seconds=3600,
     )
-    with serve_in_thread(create_app(settings)) as base_url:
+    with serve_app(create_app(settings)) as base_url:
         yield base_url
 
 

@@ -24,6 +24,7 @@ BUSY = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("api_env", [BUSY], indirect=True)
 def test_a_write_lock_held_mid_sync_delays_it_and_the_store_still_matches_the_world(api_env: ApiEnv) -> None:

@@ -95,6 +95,7 @@ def test_twenty_concurrent_starts_give_exactly_one_202(api_env: ApiEnv) -> None:
         _wait_status(client, winner, {"completed"})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("api_env", [{"speed": 300.0}], indirect=True)
 def test_cancel_mid_sync_then_a_new_sync_completes_without_refetching(api_env: ApiEnv) -> None:
     with api_env.server.client() as client:
@@ -170,6 +171,7 @@ def test_metrics_report_syncs_units_and_api_calls(api_env: ApiEnv) -> None:
     assert 'sellersync_api_calls_total{operation="createReport"}' in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("api_env", [{"speed": 300.0, "settings": {"lease_seconds": 2.0}}], indirect=True)
 def test_server_killed_mid_sync_resumes_the_same_sync_after_restart(api_env: ApiEnv, tmp_path: Path) -> None:
     """SIGKILL the server twice, each time after it committed more units (`make chaos` part b, short)."""

@@ -34,6 +34,9 @@ def _anchor(env: SyncEnv) -> datetime:
     return datetime.fromisoformat(env.emu.world.truth()["world"]["anchor"])
 
 
+pytestmark = pytest.mark.slow  # every test syncs a whole emulator world, then detects
+
+
 @pytest.mark.parametrize("sync_env", WORLDS, indirect=True, ids=lambda p: f"{p['scenario']}-{p['seed']}")
 def test_every_planted_discrepancy_and_nothing_else(sync_env: SyncEnv) -> None:
     env = sync_env

@@ -7,6 +7,8 @@ import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from sellersync.emulator.contract import ReportTable
 from sellersync.emulator.documents import write_gzip_table
 
@@ -25,6 +27,7 @@ def _table(n: int, charset: str = "UTF-8") -> ReportTable:
     return ReportTable(header=["order-id", "date", "sku", "qty", "note"], rows=rows(), charset=charset)
 
 
+@pytest.mark.slow
 def test_large_document_is_written_with_bounded_memory(tmp_path: Path) -> None:
     n = 50_000  # about 4 MB of text
     out = tmp_path / "doc.gz"

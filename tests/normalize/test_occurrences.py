@@ -6,6 +6,7 @@ import hashlib
 import tracemalloc
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -56,6 +57,7 @@ def _peak(distinct: int) -> int:
     return peak
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_with_the_number_of_distinct_rows() -> None:
     small, large = _peak(10_000), _peak(100_000)
     print(f"peak {small:,} B for 10,000 digests; {large:,} B for 100,000")

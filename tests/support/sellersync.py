@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import logging
 import os
 import signal
 import socket
@@ -19,7 +21,8 @@ import httpx
 
 from sellersync.config import Settings
 from sellersync.connections import add_connection, default_workspace
-from sellersync.emulator.embedded import serve_in_thread
+from sellersync.emulator.embedded import bound_socket
+from sellersync.logs import configure_logging
 from sellersync.runtime import Runtime, build_runtime
 from tests.support.emulator import RunningEmulator
 
@@ -98,12 +101,76 @@ class RunningServer:
         )
 
 
+def serve_log_level() -> str:
+    """``sellersync serve``'s default ``--log-level`` (the README starts it without one)."""
+    from sellersync.cli import serve_command
+
+    return str(inspect.signature(serve_command).parameters["log_level"].default)
+
+
+@contextmanager
+def logging_like_serve() -> Iterator[str]:
+    """This process logs as ``sellersync serve`` does (``configure_logging`` at its default level)
+    until the block ends. pytest's own capture handlers stay attached; the level is put back after."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    serve_level = serve_log_level()
+    configure_logging(serve_level.upper())
+    ours = [h for h in root.handlers if h not in handlers]
+    root.handlers[:] = handlers + ours
+    try:
+        yield serve_level
+    finally:
+        for handler in ours:
+            root.removeHandler(handler)
+        root.setLevel(level)
+
+
+@contextmanager
+def serve_app(app: Any, sock: socket.socket | None = None) -> Iterator[str]:
+    """``app`` under uvicorn in a background thread, configured as ``sellersync serve`` runs it
+    (``uvicorn.run(app, log_level=<serve's default>, log_config=None)`` after ``configure_logging``).
+    ``sock``: an already bound socket (default: a free port). Yields the base URL."""
+    import threading
+
+    import uvicorn
+
+    sock = sock or bound_socket()
+    port = sock.getsockname()[1]
+    with logging_like_serve() as level:
+        # The one difference from `sellersync serve`: open requests (a browser's event stream) are
+        # cancelled 2 s into shutdown. `serve` ends its streams on Ctrl+C (sse-starlette hooks the
+        # signal), which a server in a thread never receives; it would wait for the page to close.
+        config = uvicorn.Config(
+            app, log_level=level, log_config=None, timeout_graceful_shutdown=2, proxy_headers=False
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name=f"sellersync-{port}", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                sock.close()
+                raise RuntimeError("the server did not start")
+            time.sleep(0.01)  # polling an observed state: uvicorn's ``started`` flag
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
+            sock.close()
+
+
 @contextmanager
 def run_server(settings: Settings) -> Iterator[RunningServer]:
-    """The real app under uvicorn in a background thread of this process."""
+    """The real app under uvicorn in a background thread of this process, logging as
+    ``sellersync serve`` does."""
     from sellersync.api.app import create_app
 
-    with serve_in_thread(create_app(settings)) as base_url:
+    with serve_app(create_app(settings)) as base_url:
         yield RunningServer(base_url)
 
 
@@ -124,13 +191,14 @@ class ServerProcess:
 
 @contextmanager
 def spawn_server(
-    settings: Settings, log: Path, port: int | None = None, log_level: str = "warning"
+    settings: Settings, log: Path, port: int | None = None, log_level: str | None = None
 ) -> Iterator[ServerProcess]:
     """``sellersync serve`` as a separate process (so it can be killed like a crashed server)."""
     port = port or free_port()
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sellersync.cli", "serve", "--port", str(port), "--log-level", log_level],
+            [sys.executable, "-m", "sellersync.cli", "serve", "--port", str(port)]  # as the README
+            + (["--log-level", log_level] if log_level else []),
             env=env_for(settings),
             stdout=out,
             stderr=subprocess.STDOUT,

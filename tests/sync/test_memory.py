@@ -14,11 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from sellersync.emulator.lwa import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from sellersync.store import migrate
 from sellersync.store.models import LedgerEvent
+from tests.conftest import CopyDatabase
 from tests.support.emulator import RunningEmulator, seeded_world
 from tests.support.sellersync import connect, free_port, make_runtime, settings_for
 
@@ -27,7 +28,7 @@ from tests.support.sellersync import connect, free_port, make_runtime, settings_
 def emulator_process(size: str, log: Path) -> Iterator[RunningEmulator]:
     port = free_port()
     cmd = [sys.executable, "-m", "sellersync.emulator", "--port", str(port), "--seed", "2", "--size", size]
-    cmd += ["--speed", "5000", "--log-level", "warning"]
+    cmd += ["--speed", "5000"]  # default log level (info), as the README starts it
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -48,10 +49,9 @@ def emulator_process(size: str, log: Path) -> Iterator[RunningEmulator]:
         proc.wait(timeout=20)
 
 
-def _ledger_sync_peak(size: str, tmp_path: Path) -> tuple[int, int]:
+def _ledger_sync_peak(size: str, tmp_path: Path, migrated_sqlite: CopyDatabase) -> tuple[int, int]:
     """(peak traced bytes during the sync, ledger rows stored)."""
-    db_url = f"sqlite:///{tmp_path / f'{size}.db'}"
-    migrate.upgrade(db_url)
+    db_url = migrated_sqlite(tmp_path / f"{size}.db")
     with emulator_process(size, tmp_path / f"emu-{size}.log") as emu:
         settings = settings_for(db_url, emu, backfill_days=600, streams="inventory_ledger", batch_size=500)
         with make_runtime(settings) as rt:
@@ -68,9 +68,12 @@ def _ledger_sync_peak(size: str, tmp_path: Path) -> tuple[int, int]:
     return peak, rows
 
 
-def test_peak_memory_of_a_sync_does_not_grow_with_report_size(tmp_path: Path) -> None:
-    small_peak, small_rows = _ledger_sync_peak("small", tmp_path)
-    large_peak, large_rows = _ledger_sync_peak("8000", tmp_path)
+@pytest.mark.slow
+def test_peak_memory_of_a_sync_does_not_grow_with_report_size(
+    tmp_path: Path, migrated_sqlite: CopyDatabase
+) -> None:
+    small_peak, small_rows = _ledger_sync_peak("small", tmp_path, migrated_sqlite)
+    large_peak, large_rows = _ledger_sync_peak("8000", tmp_path, migrated_sqlite)
     assert large_rows > 10 * small_rows  # the large reports really are much larger
     print(f"peak {small_peak:,} B for {small_rows:,} rows; {large_peak:,} B for {large_rows:,} rows")
     assert large_peak < 2 * small_peak, (small_peak, large_peak, small_rows, large_rows)

@@ -236,6 +236,7 @@ def screenshot(page: Page, name: str) -> Path:
 # ---------------------------------------------------------------- browser tests
 
 
+@pytest.mark.slow
 def test_sign_in_start_sync_live_progress_to_completed(page: Page, site: Site) -> None:
     site.user()
     site.connect()
@@ -290,6 +291,7 @@ def test_connect_amazon_through_the_consent_page(page: Page, site: Site) -> None
     assert '"event": "amazon connected"' in site.log.read_text()
 
 
+@pytest.mark.slow
 def test_reconnect_banner_and_the_oauth_return(page: Page, site: Site) -> None:
     """A ``reconnect_required`` connection shows the banner; Reconnect goes through Amazon's consent
     (the emulator's) and the callback's ``/?syncId=`` lands on the dashboard showing that sync."""
@@ -314,6 +316,7 @@ def test_reconnect_banner_and_the_oauth_return(page: Page, site: Site) -> None:
     assert assert_numbers_match_api(page)["syncId"] == sync_id
 
 
+@pytest.mark.slow
 def test_not_connected_conflict_and_polling_fallback(page: Page, site: Site) -> None:
     """Without the SSE stream the page polls every 3 s; 400 amazon_not_connected points to Connect;
     a 409 shows the sync that is already running."""
