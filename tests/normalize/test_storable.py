@@ -15,37 +15,63 @@ from sellersync.store.models.canonical import Order, OrderItem, QuarantinedRow
 from tests.normalize.helpers import ctx, load_json, quarantines, records, run
 
 
+def _item(**fields: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "orderItemId": "1",
+        "quantityOrdered": 1,
+        "product": {"asin": "B000000001", "sellerSku": "SKU-1"},
+    }
+    item.update(fields)
+    return item
+
+
 def _order(**fields: Any) -> dict[str, Any]:
-    order = {
-        "AmazonOrderId": "111-0000000-0000001",
-        "PurchaseDate": "2025-01-02T03:04:05Z",
-        "OrderStatus": "Shipped",
-        "OrderItems": [{"SellerSKU": "SKU-1", "QuantityOrdered": 1, "ASIN": "B000000001"}],
+    """An Orders v2026-01-01 ``Order`` as ``searchOrders`` answers it (with its items)."""
+    order: dict[str, Any] = {
+        "orderId": "111-0000000-0000001",
+        "createdTime": "2025-01-02T03:04:05Z",
+        "lastUpdatedTime": "2025-01-02T03:04:05Z",
+        "salesChannel": {"channelName": "AMAZON", "marketplaceId": "ATVPDKIKX0DER"},
+        "fulfillment": {"fulfillmentStatus": "SHIPPED", "fulfilledBy": "AMAZON"},
+        "orderItems": [_item()],
     }
     order.update(fields)
     return order
 
 
+def _usd(amount: str) -> dict[str, Any]:
+    return {"breakdowns": [{"type": "ITEM", "subtotal": {"amount": amount, "currencyCode": "USD"}}]}
+
+
 @pytest.mark.parametrize(
     ("fields", "reason"),
     [
-        ({"SellerOrderId": "a\x00b"}, "column 'merchant_order_id': contains a NUL character at character 2"),
-        ({"SalesChannel": "Amazon\udcff"}, "column 'sales_channel': contains an unpaired surrogate U+DCFF"),
-        ({"AmazonOrderId": "1" * 41}, "column 'amazon_order_id': 41 characters, at most 40 fit"),
         (
-            {"OrderItems": [{"SellerSKU": "S", "QuantityOrdered": 2**40}]},
+            {"orderAliases": [{"aliasType": "SELLER_ORDER_ID", "aliasId": "a\x00b"}]},
+            "column 'merchant_order_id': contains a NUL character at character 2",
+        ),
+        (
+            {
+                "salesChannel": {
+                    "channelName": "AMAZON",
+                    "marketplaceId": "ATVPDKIKX0DER",
+                    "marketplaceName": "Amazon\udcff",
+                }
+            },
+            "column 'sales_channel': contains an unpaired surrogate U+DCFF",
+        ),
+        ({"orderId": "1" * 41}, "column 'amazon_order_id': 41 characters, at most 40 fit"),
+        (
+            {"orderItems": [_item(quantityOrdered=2**40)]},
             "column 'quantity': 1099511627776 is out of range (a 32-bit integer)",
         ),
-        (
-            {"OrderItems": [{"SellerSKU": "S", "ItemPrice": {"CurrencyCode": "USD", "Amount": "1e20"}}]},
-            "column 'item_price': 1E+20 is out of range",
-        ),
+        ({"orderItems": [_item(proceeds=_usd("1e20"))]}, "column 'item_price': 1E+20 is out of range"),
     ],
 )
 def test_an_unstorable_value_in_a_json_source_quarantines_its_row(
     fields: dict[str, Any], reason: str
 ) -> None:
-    out = run("orders_api", [_order(**fields), _order(AmazonOrderId="111-0000000-0000002")])
+    out = run("orders_api", [_order(**fields), _order(orderId="111-0000000-0000002")])
     (held,) = quarantines(out)
     assert held.reason.startswith(reason)
     assert any(r.values.get("amazon_order_id") == "111-0000000-0000002" for r in records(out, Order))

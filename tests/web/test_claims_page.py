@@ -668,7 +668,9 @@ def test_dismiss_deny_and_reopen_with_their_reasons_in_the_history(page: Page, s
 
     # a change the API refuses is said in the API's words, and nothing changes
     refused = page.context.request.patch(
-        f"{served.base_url}/api/claims/{claim['id']}", data={"status": "reimbursed"}
+        f"{served.base_url}/api/claims/{claim['id']}",
+        data={"status": "reimbursed"},
+        headers={"origin": served.base_url},  # as the page's own fetch() sends it
     )
     assert refused.status == 400
     assert api(page, f"/api/claims/{claim['id']}")["status"] == "denied"

@@ -421,10 +421,11 @@ def test_a_cancelled_or_failed_sync_is_never_labelled_completed(page: Page, site
     site.user()
     site.connect()
     sign_in(page, site)
-    started = page.context.request.post(site.base_url + "/api/sync/start")
+    same_origin = {"origin": site.base_url}  # as the page's own fetch() sends it
+    started = page.context.request.post(site.base_url + "/api/sync/start", headers=same_origin)
     assert started.status == 202, started.text()
     sync_id = started.json()["syncId"]
-    cancelled = page.context.request.post(f"{site.base_url}/api/sync/cancel/{sync_id}")
+    cancelled = page.context.request.post(f"{site.base_url}/api/sync/cancel/{sync_id}", headers=same_origin)
     assert cancelled.ok, cancelled.text()
     expect(page.locator("#sync-id")).to_have_text(sync_id)
     expect(page.locator("#sync-status")).to_have_text("cancelled", timeout=SYNC_TIMEOUT_MS)
