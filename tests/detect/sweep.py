@@ -19,10 +19,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sellersync.detect.service import run_detection
 from sellersync.store import migrate
+from sellersync.store.models import Claim
 from tests.detect.truth import compare, open_claims, seller_products_from_world
 from tests.support.emulator import run_emulator
 from tests.support.sellersync import connect, make_runtime, settings_for
@@ -74,12 +76,24 @@ def sweep_world(
                         for p in compare(truth, open_claims(s, conn), amounts=False)
                         if not p.startswith("MISSED ('under_reimbursement'")
                     ]
+                    problems += zero_amounts(s, conn, "(no costs) ")
                     seller_products_from_world(s, conn, emu.world)
                 run_detection(rt.uow, settings, connection_id=conn, sync_id=sync_id, today=today)
                 with rt.uow() as s:
                     claims = open_claims(s, conn)
                     problems += compare(truth, claims)
+                    problems += zero_amounts(s, conn, "")
                     if check is not None:
                         check(s, conn, emu.world)
                 rt_claims = len(claims)
     return WorldResult(seed, scenario, size, rt_claims, len(truth), problems, time.perf_counter() - t0)
+
+
+def zero_amounts(s: Session, connection_id: int, prefix: str) -> list[str]:
+    """Claims shown as 0.00 money: a claim is either valued above zero or ``needs_cost`` (no amount)."""
+    claims = s.scalars(select(Claim).where(Claim.connection_id == connection_id)).all()
+    return [
+        f"{prefix}ZERO {c.type} {c.sku} amount={c.amount} needs_cost={c.needs_cost}"
+        for c in claims
+        if (c.amount is None) != c.needs_cost or (c.amount is not None and c.amount <= 0)
+    ]
