@@ -15,15 +15,16 @@ import httpx
 import pytest
 
 from sellersync.accounts import oauth
+from sellersync.api.app import create_app
 from sellersync.config import Settings
-from sellersync.emulator.embedded import serve_in_thread
+from sellersync.emulator.embedded import bound_socket, serve_in_thread
 from sellersync.emulator.server import create_server_app
 from sellersync.store.engine import make_engine, make_session_factory
 from sellersync.store.uow import UnitOfWork
-from tests.accounts.conftest import Server, serve
+from tests.accounts.conftest import Server
 from tests.conftest import Database
 from tests.support.emulator import RunningEmulator
-from tests.support.sellersync import free_port
+from tests.support.sellersync import serve_app
 
 
 @pytest.fixture
@@ -39,7 +40,8 @@ def test_na_and_eu_sellers_connect_and_sync_each_on_its_own_endpoint(
     url, worlds = two_regions
     na, eu = worlds["NA"], worlds["EU"]
     assert na.seller_id != eu.seller_id
-    port = free_port()
+    sock = bound_socket()  # bound before the settings name its port: no other process can take it
+    port = sock.getsockname()[1]
     endpoints = {"NA": f"{url}/na", "EU": f"{url}/eu"}
     settings = Settings(
         database_url=db.url,
@@ -55,7 +57,7 @@ def test_na_and_eu_sellers_connect_and_sync_each_on_its_own_endpoint(
     )
     engine = make_engine(db.url)
     emu = RunningEmulator(url, na, settings.lwa_client_id, settings.lwa_client_secret, None)
-    with serve(settings, port):
+    with serve_app(create_app(settings), sock):
         srv = Server(f"http://127.0.0.1:{port}", settings, UnitOfWork(make_session_factory(engine)), emu)
         try:
             srv.user("global@example.com", "Global")
