@@ -179,6 +179,7 @@ def table(f: Fuzzed) -> str:
     return "\n".join(f"{k:<{width}}  {v:>7}" for k, v in rows)
 
 
+@pytest.mark.chaos
 def test_schemathesis_finds_no_5xx_and_no_undocumented_answer(
     db: Database, emu: RunningEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
