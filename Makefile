@@ -40,12 +40,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/memory_bench.py --quick
 	$(BIN)/python bench/sync_bench.py --size small
 	$(BIN)/python bench/detect_bench.py --size small --db var/bench-detect-quick.db
+	$(BIN)/python bench/document_bench.py --quick
 
 bench-full: $(STAMP)
 	$(BIN)/python bench/upsert_bench.py
 	$(BIN)/python bench/memory_bench.py
 	$(BIN)/python bench/sync_bench.py
 	$(BIN)/python bench/detect_bench.py
+	$(BIN)/python bench/document_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

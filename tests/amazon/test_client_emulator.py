@@ -29,7 +29,7 @@ from sellersync.amazon import (
     SpApiError,
 )
 from sellersync.config import Settings
-from tests.support.emulator import RunningEmulator, run_emulator
+from tests.support.emulator import OffsetClock, RunningEmulator, run_emulator
 
 ORDERS_REPORT = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
 SPEED = 1000.0
@@ -265,7 +265,7 @@ def test_fatal_reports_are_retried_then_fail(emu: RunningEmulator) -> None:
         api.close()
 
 
-def test_truncated_downloads_are_fetched_again_with_a_fresh_url(emu: RunningEmulator) -> None:
+def test_truncated_downloads_are_fetched_again_reusing_the_url(emu: RunningEmulator) -> None:
     api = make_api(emu, download_retries=10)
     mkt = us(emu)
     end = anchor(emu) - timedelta(days=2)
@@ -273,12 +273,65 @@ def test_truncated_downloads_are_fetched_again_with_a_fresh_url(emu: RunningEmul
     table = emu.world.report_table(ORDERS_REPORT, [mkt], start, end)
     expected = [dict(zip(table.header, row, strict=True)) for row in table.rows]
     data = api.fetcher.fetch_rows(ORDERS_REPORT, [mkt], start, end)
+    before = emu.stats()
     emu.set_faults(truncate_documents_rate=0.5)
     for _ in range(4):  # several downloads: each one is complete and exact
         assert list(data) == expected
+    after = emu.stats()
     assert api.stats.get("downloadReportDocument").retries > 0  # some were cut short
-    assert api.stats.get("getReportDocument").calls == api.stats.get("downloadReportDocument").calls
+    assert after["counters"]["documents.truncated"] > before["counters"].get("documents.truncated", 0)
+    # one getReportDocument for every download and retry: the URL is still valid, so it is reused
+    assert api.stats.get("getReportDocument").calls == 1
+    server_calls = after["operations"]["getReportDocument"]["calls"]
+    assert server_calls - before["operations"].get("getReportDocument", {}).get("calls", 0) == 1
+    downloads = after["counters"]["documents.downloads"] - before["counters"].get("documents.downloads", 0)
+    assert downloads == api.stats.get("downloadReportDocument").calls > 4
     api.close()
+
+
+def test_an_expired_url_is_refreshed() -> None:
+    clock = OffsetClock()
+    with run_emulator(seed=7, scenario="typical", size="small", speed=SPEED, clock=clock) as emu:
+        api = make_api(emu)
+        try:
+            mkt = us(emu)
+            end = anchor(emu) - timedelta(days=2)
+            start = end - timedelta(days=30)
+            table = emu.world.report_table(ORDERS_REPORT, [mkt], start, end)
+            expected = [dict(zip(table.header, row, strict=True)) for row in table.rows]
+            data = api.fetcher.fetch_rows(ORDERS_REPORT, [mkt], start, end)
+            assert list(data) == expected
+            assert api.stats.get("getReportDocument").calls == 1
+            clock.advance(301)  # Amazon's side: the URL we hold has expired (403 AccessDenied)
+            assert list(data) == expected
+            stats = emu.stats()
+            assert stats["counters"]["documents.expired"] == 1
+            assert stats["operations"]["getReportDocument"]["calls"] == 2
+            assert api.stats.get("getReportDocument").calls == 2
+            assert api.stats.get("downloadReportDocument").retries == 0  # a refresh, not a failure
+        finally:
+            api.close()
+
+
+def test_a_url_past_its_lifetime_on_our_clock_is_not_used() -> None:
+    clock = OffsetClock()
+    with run_emulator(seed=7, scenario="typical", size="small", speed=SPEED) as emu:
+        api = make_api(emu, clock=clock)
+        try:
+            mkt = us(emu)
+            end = anchor(emu) - timedelta(days=2)
+            data = api.fetcher.fetch_rows(ORDERS_REPORT, [mkt], end - timedelta(days=30), end)
+            first = list(data)
+            assert first and api.stats.get("getReportDocument").calls == 1
+            clock.advance(300 - api.fetcher.url_margin - 1)
+            assert list(data) == first
+            assert api.stats.get("getReportDocument").calls == 1  # still valid: reused
+            clock.advance(2)
+            assert list(data) == first
+            assert api.stats.get("getReportDocument").calls == 2  # about to expire: a fresh one
+            assert emu.stats()["counters"].get("documents.expired", 0) == 0  # never sent stale
+        finally:
+            api.close()
 
 
 def test_always_truncated_download_fails_loudly(emu: RunningEmulator) -> None:

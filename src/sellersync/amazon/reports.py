@@ -7,9 +7,10 @@
   ``settings.report_poll_max_seconds``.
 - :meth:`ReportFetcher.fetch_rows` ties it together: ``DONE`` → rows, ``CANCELLED`` → an explicit
   "no data" result, ``FATAL`` → bounded retries, then :class:`ReportFailed`.
-- :meth:`ReportFetcher.iter_rows` streams a document (fresh URL, gzip, charset, TSV) row by row;
-  a truncated or corrupt download is fetched again with a fresh URL, skipping the rows already
-  delivered, a bounded number of times.
+- :meth:`ReportFetcher.iter_rows` streams a document (gzip, charset, TSV) row by row; a truncated
+  or corrupt download is fetched again, skipping the rows already delivered, a bounded number of
+  times. A document URL is reused while it is still valid (Amazon's live 5 minutes): a retry spends
+  a ``getReportDocument`` token only when the URL expired (or the download answered 403).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ REUSABLE_STATUSES = (DONE, IN_QUEUE, IN_PROGRESS)
 SETTLEMENT_REPORT_TYPE = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
 REPORT_RETENTION = timedelta(days=90)
 DOWNLOAD_OPERATION = "downloadReportDocument"
+URL_LIFETIME = 300.0  # seconds a getReportDocument URL stays valid (FACTS §3)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,11 @@ class ReportDocument:
     document_id: str
     url: str = field(repr=False)  # pre-signed: treat as a short-lived secret
     compressed: bool | None  # True when Amazon says GZIP; None: sniff the bytes
+    expires_at: float = float("inf")  # on the fetcher's clock; past it, fetch a fresh URL
+
+
+class DocumentUrlRejected(DocumentError):
+    """The download URL answered 403 (expired or no longer signed): fetch a fresh one."""
 
 
 class ReportData:
@@ -168,6 +175,7 @@ class ReportFetcher:
         fatal_backoff: float | None = None,
         download_retries: int = 3,
         download_backoff: float = 1.0,
+        url_margin: float = 30.0,
         chunk_size: int = 64 * 1024,
         reuse_max_age: timedelta = timedelta(days=1),
         listing_ttl: float = 900.0,
@@ -184,6 +192,8 @@ class ReportFetcher:
         self.fatal_backoff = settings.report_fatal_backoff_seconds if fatal_backoff is None else fatal_backoff
         self.download_retries = download_retries
         self.download_backoff = download_backoff
+        #: a URL is reused until ``URL_LIFETIME - url_margin`` seconds after it was issued
+        self.url_margin = url_margin
         self.chunk_size = chunk_size
         self.reuse_max_age = reuse_max_age
         self.listing_ttl = listing_ttl
@@ -196,6 +206,8 @@ class ReportFetcher:
         self._listings: dict[str, tuple[float, list[dict[str, Any]]]] = {}
         #: reports we requested that have not reached a terminal status (cancelled if the sync is)
         self.requested: set[str] = set()
+        # document id -> its last URL, reused for another download while it has not expired
+        self._urls: dict[str, ReportDocument] = {}
         #: reports never to reuse: their document arrived whole but could not be read as the report
         #: (DocumentUnreadable), so a retry asks Amazon for a fresh one instead of the same bytes
         self.unreadable: set[str] = set()
@@ -395,12 +407,38 @@ class ReportFetcher:
 
     def open_document(self, document_id: str) -> ReportDocument:
         """Fetch the document's (5-minute) URL; call it right before downloading."""
+        issued = self._clock()
         body = self.client.get_report_document(document_id)
         url = body.get("url")
         if not url:
             raise SpApiError(200, "InvalidResponse", "document has no url", "getReportDocument")
         algorithm = str(body.get("compressionAlgorithm") or "").upper()
-        return ReportDocument(document_id, str(url), True if algorithm == "GZIP" else None)
+        document = ReportDocument(
+            document_id,
+            str(url),
+            True if algorithm == "GZIP" else None,
+            expires_at=issued + URL_LIFETIME - self.url_margin,
+        )
+        with self._lock:
+            self._urls[document_id] = document
+        return document
+
+    def document_url(self, document_id: str) -> tuple[ReportDocument, bool]:
+        """(the document's URL, True when it was reused): a cached URL that has not expired, or a
+        fresh one from ``getReportDocument``. Expired entries are dropped on the way."""
+        now = self._clock()
+        with self._lock:
+            for key in [k for k, d in self._urls.items() if d.expires_at <= now]:
+                del self._urls[key]
+            cached = self._urls.get(document_id)
+        if cached is not None:
+            return cached, True
+        return self.open_document(document_id), False
+
+    def _drop_url(self, document: ReportDocument) -> None:
+        with self._lock:
+            if self._urls.get(document.document_id) is document:
+                del self._urls[document.document_id]
 
     def _stream(
         self, document: ReportDocument, required: Sequence[Sequence[str]] = ()
@@ -408,6 +446,8 @@ class ReportFetcher:
         self.client.stats.record_call(DOWNLOAD_OPERATION)
         try:
             with self.http.stream("GET", document.url) as response:
+                if response.status_code == 403:
+                    raise DocumentUrlRejected(document.document_id, "download answered HTTP 403")
                 if response.status_code != 200:
                     raise DocumentError(
                         document.document_id, f"download answered HTTP {response.status_code}"
@@ -436,16 +476,18 @@ class ReportFetcher:
     ) -> Iterator[dict[str, str]]:
         """Stream a document's rows (dicts keyed by header name), each row delivered once.
 
-        A truncated or corrupt download is retried with a fresh URL (bounded by
-        ``download_retries``); rows already delivered are skipped on the retry. A document that
-        arrived whole is never downloaded again: bytes its charset cannot decode mark their row
+        A truncated or corrupt download is retried (bounded by ``download_retries``); rows already
+        delivered are skipped on the retry. The retry reuses the document's URL while it has not
+        expired (no ``getReportDocument`` call); a reused URL that answers 403 is replaced by a fresh
+        one at once, without counting as a failed attempt. A document that arrived whole is never
+        downloaded again: bytes its charset cannot decode mark their row
         alone, and a missing or incomplete header (``required``: each entry lists one column's
         accepted names) raises :class:`DocumentUnreadable` at once.
         """
         delivered = 0
         failures = 0
         while True:
-            document = self.open_document(document_id)
+            document, reused = self.document_url(document_id)
             seen = 0
             try:
                 for row in self._stream(document, required):
@@ -456,6 +498,11 @@ class ReportFetcher:
                     yield row
                 return
             except DocumentError as exc:
+                if isinstance(exc, DocumentUrlRejected):
+                    self._drop_url(document)
+                    if reused:  # expired earlier than our clock said: refresh, not a failure
+                        log.info("report document url refreshed", extra={"document_id": document_id})
+                        continue
                 failures += 1
                 self.client.stats.record_retry(DOWNLOAD_OPERATION)
                 if failures > self.download_retries:

@@ -1,20 +1,24 @@
-"""Report documents: built lazily from the world, gzipped to a per-emulator cache file, served
-behind signed URLs that expire after 5 minutes (403 AccessDenied afterwards, as S3 answers).
+"""Report documents: built lazily from the world, gzipped, served behind signed URLs that expire
+after 5 minutes (403 AccessDenied afterwards, as S3 answers).
 
-Memory stays bounded: rows are encoded and compressed in batches straight into a temporary file
-(built once per document in a worker thread), and the file is streamed back in chunks.
+The first download of a flat-file document streams while it is generated: rows are encoded and
+compressed in batches (in a worker thread) and each compressed batch is sent at once (chunked, no
+``Content-Length``), so the first byte leaves within a batch at any size. The same bytes are
+written to a per-emulator cache file, which later downloads stream back with a ``Content-Length``.
+Memory stays bounded either way. The bytes equal :func:`write_gzip_table`'s for the same table.
 """
 
 from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import hashlib
 import os
 import tempfile
 import threading
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 
 import anyio
@@ -88,6 +92,34 @@ def write_gzip_table(table: ReportTable, out_path: str) -> int:
     return size
 
 
+def iter_gzip_table(table: ReportTable, progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
+    """``table`` as gzipped TSV, one compressed piece per batch of rows, byte for byte what
+    :func:`write_gzip_table` writes (same batches, same compressor calls). ``progress(n)`` is told
+    after each batch the ``n`` rows it generated (the emulator's ``documents.rows_generated``)."""
+    comp = zlib.compressobj(6, zlib.DEFLATED, 31)
+
+    def compress(lines: list[str]) -> bytes:
+        return comp.compress("".join(lines).encode(table.charset, errors=RAW_OR_REPLACE))
+
+    batch = ["\t".join(table.header) + "\n"]
+    rows = 0  # data rows in ``batch``
+    for row in table.rows:
+        batch.append("\t".join(row) + "\n")
+        rows += 1
+        if len(batch) >= BATCH_ROWS:
+            data = compress(batch)
+            batch = []
+            if progress is not None:
+                progress(rows)
+            rows = 0
+            if data:
+                yield data
+    data = compress(batch) + comp.flush()
+    if progress is not None:
+        progress(rows)
+    yield data
+
+
 def write_gzip_text(text: str, charset: str, out_path: str) -> int:
     data = zlib.compressobj(6, zlib.DEFLATED, 31)
     blob = data.compress(text.encode(charset, errors="replace")) + data.flush()
@@ -129,7 +161,7 @@ class DocumentStore:
             lock = self._locks.setdefault(document_id, asyncio.Lock())
         async with lock:
             if entry.path is None:
-                path = os.path.join(self._dir.name, hashlib.sha256(document_id.encode()).hexdigest() + ".gz")
+                path = self.cache_path(document_id)
                 if entry.source is not None:
                     table = await anyio.to_thread.run_sync(entry.source)
                     entry.charset = table.charset
@@ -138,6 +170,47 @@ class DocumentStore:
                     entry.size = write_gzip_text(entry.text or "", entry.charset, path)
                 entry.path = path
         return entry
+
+    def cache_path(self, document_id: str) -> str:
+        return os.path.join(self._dir.name, hashlib.sha256(document_id.encode()).hexdigest() + ".gz")
+
+    async def stream_new(
+        self, document_id: str, on_rows: Callable[[int], None] | None = None
+    ) -> tuple[str, AsyncIterator[bytes]] | None:
+        """(charset, gzip pieces) of a flat-file document not yet cached, generated while it is
+        sent; the pieces also go to a private file that becomes the cache once complete (a download
+        cut short leaves no cache). None for a cached or plain-text document."""
+        entry = self._entries[document_id]
+        if entry.path is not None or entry.source is None:
+            return None
+        table = await anyio.to_thread.run_sync(entry.source)
+        entry.charset = table.charset
+        return table.charset, self._tee(entry, document_id, iter_gzip_table(table, on_rows))
+
+    async def _tee(self, entry: _Entry, document_id: str, pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
+        final = self.cache_path(document_id)
+        fd, partial = tempfile.mkstemp(dir=self._dir.name, suffix=".part")
+        done = False
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                size = 0
+                while True:
+                    piece = await anyio.to_thread.run_sync(next, pieces, None)
+                    if piece is None:
+                        break
+                    fh.write(piece)
+                    size += len(piece)
+                    if piece:
+                        yield piece
+            if entry.path is None:
+                os.replace(partial, final)  # equal tables give equal bytes: any finisher may win
+                entry.size = size
+                entry.path = final
+                done = True
+        finally:
+            if not done:
+                with contextlib.suppress(OSError):
+                    os.unlink(partial)
 
     def close(self) -> None:
         self._dir.cleanup()
@@ -181,10 +254,17 @@ async def download(request: Request) -> Response:
     store: DocumentStore = emu.documents
     if not store.exists(doc_id):
         return access_denied("The specified key does not exist.")
+    truncate = emu.faults.truncate_document(doc_id)
+    if not truncate:  # a truncated download needs the size first, so it is built whole below
+        streamed = await store.stream_new(doc_id, lambda n: emu.stats.add("documents.rows_generated", n))
+        if streamed is not None:
+            emu.stats.count("documents.streamed")
+            charset, pieces = streamed
+            return StreamingResponse(pieces, media_type=f"text/plain; charset={charset}")
     entry = await store.materialize(doc_id)
     assert entry.path is not None
     length = entry.size
-    if emu.faults.truncate_document(doc_id):
+    if truncate:
         emu.stats.count("documents.truncated")
         length = max(1, entry.size // 2)
     headers = {"content-length": str(length)}

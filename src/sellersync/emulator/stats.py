@@ -32,6 +32,10 @@ class Stats:
         with self._lock:
             self._counters[name] += 1
 
+    def add(self, name: str, amount: int) -> None:
+        with self._lock:
+            self._counters[name] += amount
+
     def snapshot(self) -> dict[str, object]:
         with self._lock:
             ops = {k: dict(v) for k, v in sorted(self._ops.items())}
