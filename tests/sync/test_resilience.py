@@ -137,13 +137,15 @@ KILL_SEED = int(os.environ.get("SELLERSYNC_TEST_KILL_SEED") or random.SystemRand
 def _kill_point(
     uow: UnitOfWork, proc: subprocess.Popen[bytes], attempt: int, before: int, more: int, seed: int
 ) -> Callable[[], str | None]:
-    """The run's id once ``attempt`` has claimed it and committed ``more`` units after ``before``."""
+    """The run's id once the ``attempt``-th process has claimed it and committed ``more`` units after
+    ``before``."""
 
     def reached() -> str | None:
         assert proc.poll() is None, f"seed {seed}: attempt {attempt} ended before its kill point"
         with uow() as s:
             run = s.scalars(select(SyncRun)).one_or_none()
-            if run is None or run.attempt < attempt:
+            # the n-th claim of the run: a takeover counts either as a failed attempt or a hand-back
+            if run is None or run.attempt + run.handbacks < attempt:
                 return None  # not claimed yet
             total = s.scalar(select(func.count()).where(SyncUnit.sync_id == run.id)) or 0
         if not total:

@@ -216,11 +216,10 @@ def record(
     report = DeliveryReport(
         row.id, row.workspace_id, row.day.isoformat(), row.channel, values["status"], row.attempts, error
     )
-    extra = {"digest": report.__dict__}
     if sent:
-        log.info("digest delivered", extra=extra)
+        log.info("digest delivered", extra={"digest": report.__dict__})
     else:
-        log.warning("digest delivery failed", extra=extra)
+        log.warning("digest delivery failed", extra={"digest": report.__dict__})
     return report
 
 
