@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from sellersync.store.models import (
@@ -18,9 +18,10 @@ from sellersync.store.models import (
     SyncUnit,
 )
 from sellersync.store.types import utcnow
+from sellersync.sync import states
 from sellersync.sync.planner import PlannedUnit
 
-TERMINAL = ("completed", "partial", "failed", "cancelled")
+TERMINAL = states.TERMINAL
 
 
 def add_event(session: Session, run: SyncRun, type_: str, data: dict[str, Any]) -> SyncEvent:
@@ -59,22 +60,7 @@ def claim_lease(
     ).one_or_none()
     if before is None:
         return None
-    result = session.execute(
-        update(SyncRun)
-        .where(
-            SyncRun.id == sync_id,
-            or_(
-                SyncRun.status == "queued",
-                and_(
-                    SyncRun.status == "running",
-                    or_(SyncRun.lease_expires_at.is_(None), SyncRun.lease_expires_at < now),
-                ),
-            ),
-        )
-        .values(status="running", lease_owner=owner, lease_expires_at=now + lease, claimed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not states.claim(session, sync_id, owner, now, lease):
         return None
     run = session.get_one(SyncRun, sync_id, populate_existing=True)
     if run.started_at is None:
@@ -150,22 +136,7 @@ def requeue_for_retry(session: Session, sync_id: str, now: datetime) -> bool:
         run.next_retry_at = None
         return False
     error = run.error
-    result = session.execute(
-        update(SyncRun)
-        .where(SyncRun.id == sync_id, SyncRun.status == "failed", SyncRun.next_retry_at <= now)
-        .values(
-            status="queued",
-            attempt=0,
-            retries=SyncRun.retries + 1,
-            next_retry_at=None,
-            completed_at=None,
-            error=None,
-            lease_owner=None,
-            lease_expires_at=None,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not states.requeue(session, sync_id, now):
         return False
     session.flush()
     run = session.get_one(SyncRun, sync_id, populate_existing=True)
@@ -200,7 +171,7 @@ def units_of(session: Session, sync_id: str) -> list[SyncUnit]:
 
 def add_units(session: Session, sync_id: str, planned: Sequence[PlannedUnit]) -> list[SyncUnit]:
     units = [
-        SyncUnit(
+        states.new_unit(
             sync_id=sync_id,
             stream=p.stream,
             marketplace_id=p.marketplace_id,
@@ -208,7 +179,6 @@ def add_units(session: Session, sync_id: str, planned: Sequence[PlannedUnit]) ->
             window_end=p.window_end,
             weight=p.weight,
             report_id=p.report_id,
-            status="pending",
         )
         for p in planned
     ]
@@ -277,13 +247,3 @@ def active_run(session: Session, connection_id: int) -> SyncRun | None:
             SyncRun.connection_id == connection_id, SyncRun.status.in_(("queued", "running"))
         )
     ).one_or_none()
-
-
-def reopen_unfinished(session: Session, sync_id: str) -> None:
-    """Units a previous attempt left running, failed or cancelled are run again (their writes rolled back)."""
-    session.execute(
-        update(SyncUnit)
-        .where(SyncUnit.sync_id == sync_id, SyncUnit.status.in_(("running", "failed", "cancelled")))
-        .values(status="pending", error=None, attempts=0)
-        .execution_options(synchronize_session=False)
-    )

@@ -15,7 +15,7 @@ from sellersync.config import Settings
 from sellersync.secrets import SecretBox
 from sellersync.store.models import AmazonConnection, SyncRun
 from sellersync.store.uow import UnitOfWork
-from sellersync.sync import ledger
+from sellersync.sync import ledger, states
 from sellersync.sync.amazon_api import AmazonApiFactory
 from sellersync.sync.job import SyncJob
 from sellersync.sync.progress import ProgressSink
@@ -78,12 +78,11 @@ class JobService:
         try:
             with self.uow() as s:
                 s.add(
-                    SyncRun(
+                    states.new_run(
                         id=sync_id,
                         workspace_id=workspace_id,
                         connection_id=conn_id,
                         trigger=trigger,
-                        status="queued",
                         message="queued",
                     )
                 )
@@ -106,8 +105,7 @@ class JobService:
             if run.status in ledger.TERMINAL:
                 return run.status
             run.cancel_requested = True
-            if run.status == "queued":
-                run.status = "cancelled"
+            if states.cancel_queued(run):
                 ledger.add_event(s, run, "sync.cancelled", {"status": "cancelled", "message": "cancelled"})
             return run.status
 

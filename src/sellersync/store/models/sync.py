@@ -47,7 +47,7 @@ class SyncRun(Base):
     trigger: Mapped[str] = mapped_column(String(20), default="manual")  # manual|oauth|schedule|cli
     kind: Mapped[str] = mapped_column(String(20), default="full")  # full | incremental
     status: Mapped[str] = mapped_column(String(20), default="queued")
-    # queued | running | completed | partial | failed | cancelled
+    # queued | running | completed | partial | failed | cancelled: sync.states.RunStatus, changed only there
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text)
@@ -85,7 +85,7 @@ class SyncUnit(Base):
     window_end: Mapped[datetime] = mapped_column(UTCDateTime)
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     status: Mapped[str] = mapped_column(String(20), default="pending")
-    # pending | running | done | failed | cancelled
+    # pending | running | done | failed | cancelled: sync.states.UnitStatus, changed only there
     outcome: Mapped[str | None] = mapped_column(String(20))  # data | no_data
     rows: Mapped[int] = mapped_column(Integer, default=0)
     written: Mapped[int] = mapped_column(Integer, default=0)
