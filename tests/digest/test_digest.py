@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,11 @@ from tests.digest.conftest import (
     self_signed_tls,
 )
 from tests.support.sellersync import env_for, free_port, run_server
+
+
+def same_day(now: datetime, later: timedelta) -> datetime:
+    """``later`` after ``now`` but still on ``now``'s UTC day (the next day has a digest of its own)."""
+    return min(now + later, datetime.combine(now.date(), datetime.max.time(), tzinfo=UTC))
 
 
 def ledger(db: Database) -> list[tuple[int, str, str, int]]:
@@ -111,7 +116,7 @@ def test_one_digest_per_day_and_the_next_day_reports_only_what_is_new(
     settings = digest_settings(world.db, smtp, webhook)
     now = utcnow()
     run_digests(world.db.uow, settings, now=now)
-    assert run_digests(world.db.uow, settings, now=now + timedelta(hours=3)) == []
+    assert run_digests(world.db.uow, settings, now=same_day(now, timedelta(hours=3))) == []
     assert len(smtp.inbox.messages) == 1 and len(webhook.requests) == 1
 
     world.seller.product("NEXT", COST)
@@ -242,7 +247,7 @@ def test_an_smtp_failure_is_recorded_and_retried_later_once(
     smtp.inbox.refuse = False
     (report,) = run_digests(world.db.uow, settings, now=now + timedelta(seconds=61 + 121))
     assert (report.channel, report.status, report.attempts) == ("email", "sent", 3)
-    assert run_digests(world.db.uow, settings, now=now + timedelta(hours=2)) == []
+    assert run_digests(world.db.uow, settings, now=same_day(now, timedelta(hours=2))) == []
     assert len(smtp.inbox.messages) == 1 and len(webhook.requests) == 1
     ((_, msg),) = smtp.inbox.messages
     assert "Claim windows closing within 7 days: 1" in parts(msg)[0]  # the day's content, not lost
@@ -341,5 +346,5 @@ def test_a_delivery_is_given_up_after_its_attempts_and_stays_recorded(
         "gave_up"
     ]
     webhook.status = 200
-    assert run_digests(world.db.uow, settings, now=now + timedelta(hours=5)) == []
+    assert run_digests(world.db.uow, settings, now=same_day(now, timedelta(hours=5))) == []
     assert webhook.requests == [] and [row[1:] for row in ledger(world.db)] == [("webhook", "gave_up", 2)]
