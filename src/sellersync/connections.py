@@ -67,3 +67,15 @@ def refresh_token_of(conn: AmazonConnection, box: SecretBox) -> str:
     if not conn.refresh_token_encrypted:
         raise ConnectionNotFound(f"connection {conn.id} has no stored authorization")
     return box.decrypt(conn.refresh_token_encrypted)
+
+
+def workspace_connection_id(
+    session: Session, *, workspace_id: int, connection_id: int | None = None
+) -> int | None:
+    """``connection_id`` if it is a connection of the workspace, else None; without ``connection_id``,
+    the workspace's first connection (None when it has none)."""
+    q = select(AmazonConnection.id).where(AmazonConnection.workspace_id == workspace_id)
+    if connection_id is not None:
+        q = q.where(AmazonConnection.id == connection_id)
+    found = session.scalar(q.order_by(AmazonConnection.id).limit(1))
+    return None if found is None else int(found)

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select, text
 
 from sellersync.accounts import service as accounts
-from sellersync.api.app import create_app
 from sellersync.api.deps import SESSION_COOKIE
+from sellersync.app import create_app
 from sellersync.config import Settings
 from sellersync.emulator.embedded import bound_socket
 from sellersync.store.base import Base

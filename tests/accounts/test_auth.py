@@ -9,7 +9,7 @@ import sys
 import pytest
 from sqlalchemy import select, text
 
-from sellersync.api.app import create_app
+from sellersync.app import create_app
 from sellersync.config import Settings
 from sellersync.secrets import SecretKeyMissing
 from sellersync.store.models import ApiToken, User, UserSession

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from sellersync.accounts import service as accounts
-from sellersync.api.app import create_app
+from sellersync.app import create_app
 from sellersync.config import Settings, UnsafeSettings
 from tests.accounts.conftest import PASSWORD, PRODUCTION, Server, accounts_server
 from tests.conftest import Database

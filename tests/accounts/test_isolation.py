@@ -20,7 +20,7 @@ import httpx
 import pytest
 from fastapi.routing import iter_route_contexts
 
-from sellersync.api.app import create_app
+from sellersync.app import create_app
 from tests.accounts.conftest import Server, accounts_server
 from tests.conftest import CopyDatabase
 from tests.support.emulator import RunningEmulator, run_emulator

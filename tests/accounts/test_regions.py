@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from sellersync.accounts import oauth
-from sellersync.api.app import create_app
+from sellersync.app import create_app
 from sellersync.config import Settings
 from sellersync.emulator.embedded import bound_socket, serve_in_thread
 from sellersync.emulator.server import create_server_app

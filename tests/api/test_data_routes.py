@@ -19,8 +19,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from sellersync.api.app import create_app
 from sellersync.api.routes.data import ENTITIES
+from sellersync.app import create_app
 from sellersync.config import Settings
 from sellersync.connections import default_workspace
 from sellersync.store.models import (

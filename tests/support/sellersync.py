@@ -168,7 +168,7 @@ def serve_app(app: Any, sock: socket.socket | None = None) -> Iterator[str]:
 def run_server(settings: Settings) -> Iterator[RunningServer]:
     """The real app under uvicorn in a background thread of this process, logging as
     ``sellersync serve`` does."""
-    from sellersync.api.app import create_app
+    from sellersync.app import create_app
 
     with serve_app(create_app(settings)) as base_url:
         yield RunningServer(base_url)

@@ -9,6 +9,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -166,3 +167,15 @@ def revoke_token(s: Session, user_id: int, token_id: int) -> bool:
     """Delete one of the user's tokens; False if the user has no such token."""
     result = s.execute(delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def user_view(s: Session, user_id: int | None, workspace_id: int, role: str, via: str) -> dict[str, Any]:
+    """Who a caller is, as the API and the pages show it: the user, the workspace, the role, how signed in."""
+    user = s.get(User, user_id) if user_id is not None else None
+    ws = s.get(Workspace, workspace_id)
+    return {
+        "user": {"id": user.id, "email": user.email, "role": user.role} if user else None,
+        "workspace": {"id": workspace_id, "name": ws.name if ws else ""},
+        "role": role,
+        "via": via,
+    }

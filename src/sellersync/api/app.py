@@ -1,4 +1,7 @@
-"""The FastAPI application factory. ``create_app(settings)`` builds the runtime once, in the lifespan."""
+"""The HTTP API's application factory. ``create_api(settings)`` builds the runtime once, in the lifespan.
+
+The API never imports the web pages: ``sellersync.app.create_app`` (the composition root) mounts both.
+"""
 
 from __future__ import annotations
 
@@ -17,10 +20,9 @@ from sellersync.digest.schedule import digest_tick
 from sellersync.runtime import build_runtime
 from sellersync.secrets import SecretKeyMissing
 from sellersync.sync.runner import EmbeddedRunner
-from sellersync.web import routes as web
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_api(settings: Settings) -> FastAPI:
     if settings.env != "development" and not settings.secret_key:
         raise SecretKeyMissing("SELLERSYNC_SECRET_KEY must be set outside development")
     settings.check_production()
@@ -50,7 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="Amazon SP-API sync and FBA reimbursement detection.",
         lifespan=lifespan,
-        docs_url=None,  # served by web.routes from files installed with swagger-ui-bundle-v2 (works offline)
+        docs_url=None,  # /docs: served by the web pages from swagger-ui-bundle-v2 files (works offline)
         redoc_url=None,
     )
     errors.install(app)
@@ -63,7 +65,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(tokens.router)
     app.include_router(amazon.router)
     app.include_router(claims.router)
-    app.include_router(web.router)
-    web.mount_static(app)
     openapi.install(app)
     return app

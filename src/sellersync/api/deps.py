@@ -15,17 +15,18 @@ from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from sellersync.accounts import service as accounts
-from sellersync.api.errors import ApiError
-from sellersync.connections import default_workspace
+from sellersync.api.errors import ApiError, not_found
+from sellersync.connections import default_workspace, workspace_connection_id
 from sellersync.runtime import Runtime
 
 SESSION_COOKIE = "sellersync_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_INT4 = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -197,3 +198,48 @@ def get_caller(
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
+
+
+def own_connection(
+    s: Session, caller: Caller, connection_id: int | None, *, first: bool = False
+) -> int | None:
+    """This caller's connection: ``connection_id`` if it is one of the caller's workspace (404 if not:
+    another workspace's connection is as unknown as a missing one). Without ``connection_id``: None,
+    or with ``first`` the workspace's first connection (400 ``amazon_not_connected`` if it has none)."""
+    if connection_id is None and not first:
+        return None
+    found = workspace_connection_id(s, workspace_id=caller.workspace_id, connection_id=connection_id)
+    if found is None:
+        if connection_id is not None:
+            raise not_found("connection")
+        raise ApiError(400, "amazon_not_connected", "this workspace has no Amazon connection")
+    return found
+
+
+ConnectionId = Annotated[int | None, Query(alias="connectionId", ge=1, le=MAX_INT4)]
+
+
+def get_caller_connection(
+    caller: CurrentCaller, runtime: RuntimeDep, connection_id: ConnectionId = None
+) -> int | None:
+    """``?connectionId=`` checked to be the caller's (404 otherwise); None when absent (all of them)."""
+    if connection_id is None:
+        return None
+    with runtime.uow() as s:
+        return own_connection(s, caller, connection_id)
+
+
+def get_caller_first_connection(
+    caller: CurrentCaller, runtime: RuntimeDep, connection_id: ConnectionId = None
+) -> int:
+    """``?connectionId=`` checked to be the caller's, defaulting to the workspace's first connection."""
+    with runtime.uow() as s:
+        found = own_connection(s, caller, connection_id, first=True)
+    assert found is not None
+    return found
+
+
+CallerConnection = Annotated[int | None, Depends(get_caller_connection)]
+"""The caller's connection named by ``?connectionId=`` (404 for another workspace's), or None for all."""
+CallerFirstConnection = Annotated[int, Depends(get_caller_first_connection)]
+"""The caller's connection named by ``?connectionId=``, else the workspace's first (400 without one)."""

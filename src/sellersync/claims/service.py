@@ -27,6 +27,7 @@ from sellersync.store.models import (
     Claim,
     ClaimEvent,
     CustomerReturn,
+    DetectionRun,
     FbaShipment,
     FinancialEvent,
     InboundShipment,
@@ -35,6 +36,7 @@ from sellersync.store.models import (
     Reimbursement,
     RemovalOrder,
     RemovalShipment,
+    User,
 )
 
 CENT = Decimal("0.01")
@@ -295,6 +297,14 @@ def history(s: Session, claim: Claim) -> list[ClaimEvent]:
     )
 
 
+def actor(s: Session, *, user_id: int | None) -> str:
+    """How a claim's history names the person who changed it: their e-mail address."""
+    if user_id is None:
+        return "api-key"
+    user = s.get(User, user_id)
+    return user.email if user is not None else f"user {user_id}"
+
+
 def change(s: Session, claim: Claim, body: dict[str, Any], *, by: str) -> None:
     """A person's status change (PATCH): validate the body, check the transition, write it with its audit."""
     status = body.get("status")
@@ -325,3 +335,25 @@ def _text(body: dict[str, Any], key: str, max_length: int) -> str:
     if len(value) > max_length or "\x00" in value:
         raise ValidationFailed(f"{key} must be at most {max_length} characters of text")
     return value
+
+
+# ---------------------------------------------------------------- detection runs
+
+
+def list_runs(s: Session, *, workspace_id: int, limit: int, offset: int) -> tuple[list[DetectionRun], int]:
+    """A page of the workspace's detection runs, newest first, and how many it has."""
+    where = DetectionRun.workspace_id == workspace_id
+    total = s.scalar(select(func.count()).select_from(DetectionRun).where(where)) or 0
+    runs = s.scalars(
+        select(DetectionRun)
+        .where(where)
+        .order_by(DetectionRun.created_at.desc(), DetectionRun.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(runs), total
+
+
+def find_run(s: Session, *, workspace_id: int, run_id: str) -> DetectionRun | None:
+    run = s.get(DetectionRun, run_id)
+    return run if run is not None and run.workspace_id == workspace_id else None

@@ -20,9 +20,9 @@ from fastapi.templating import Jinja2Templates
 from swagger_ui_bundle import swagger_ui_path
 
 from sellersync import __version__
+from sellersync.accounts.service import user_view
 from sellersync.api.deps import Caller, RuntimeDep, caller_of
 from sellersync.api.errors import ApiError
-from sellersync.api.routes.auth import user_view
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"

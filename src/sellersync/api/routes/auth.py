@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from sellersync.accounts import lockout
 from sellersync.accounts import service as accounts
+from sellersync.accounts.service import user_view
 from sellersync.api.deps import (
     SESSION_COOKIE,
     CurrentCaller,
@@ -21,7 +21,7 @@ from sellersync.api.deps import (
 )
 from sellersync.api.errors import ApiError
 from sellersync.runtime import Runtime
-from sellersync.store.models import User, Workspace
+from sellersync.store.models import User
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -33,17 +33,6 @@ class LoginRequest(BaseModel):
 
 def _secure(request: Request, runtime: Runtime) -> bool:
     return via_https(request, runtime) or runtime.settings.public_url.startswith("https://")
-
-
-def user_view(s: Session, user_id: int | None, workspace_id: int, role: str, via: str) -> dict[str, Any]:
-    user = s.get(User, user_id) if user_id is not None else None
-    ws = s.get(Workspace, workspace_id)
-    return {
-        "user": {"id": user.id, "email": user.email, "role": user.role} if user else None,
-        "workspace": {"id": workspace_id, "name": ws.name if ws else ""},
-        "role": role,
-        "via": via,
-    }
 
 
 @router.post("/login")

@@ -29,12 +29,20 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sellersync.api.deps import Caller, CurrentCaller, DbSession, RuntimeDep
+from sellersync.api.deps import (
+    MAX_INT4,
+    Caller,
+    CallerConnection,
+    CallerFirstConnection,
+    CurrentCaller,
+    DbSession,
+    RuntimeDep,
+    own_connection,
+)
 from sellersync.api.errors import ApiError, not_found
-from sellersync.api.routes.data import MAX_INT4, MAX_OFFSET, Text
+from sellersync.api.routes.data import MAX_OFFSET, Text
 from sellersync.api.routes.data import _json as to_json
 from sellersync.claims import service
 from sellersync.claims.costs import import_costs, parse_costs_csv, revalue
@@ -42,7 +50,7 @@ from sellersync.detect.kinds import ClaimType, ShownStatus, WindowStatus, shown_
 from sellersync.detect.lifecycle import InvalidTransition
 from sellersync.detect.products import seller_products, upsert_seller_products_in_batches
 from sellersync.detect.service import DetectionFailed, latest_sync_id, run_detection
-from sellersync.store.models import AmazonConnection, Claim, ClaimEvent, DetectionRun, User
+from sellersync.store.models import Claim, ClaimEvent, DetectionRun
 
 router = APIRouter(prefix="/api/claims", tags=["claims"])
 
@@ -211,23 +219,12 @@ def _reference(evidence: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _check_connection(s: Session, workspace_id: int, connection_id: int | None) -> None:
-    if connection_id is None:
-        return
-    found = s.scalar(
-        select(AmazonConnection.id).where(
-            AmazonConnection.id == connection_id, AmazonConnection.workspace_id == workspace_id
-        )
-    )
-    if found is None:
-        raise not_found("connection")
-
-
 class Filters:
     """The query parameters shared by the list, the totals, the timeline and the export."""
 
     def __init__(
         self,
+        connection_id: CallerConnection,
         type: Annotated[ClaimType | None, Query(description="Claim type.")] = None,
         status: Annotated[
             ShownStatus | None,
@@ -245,7 +242,6 @@ class Filters:
             Text | None, Query(max_length=200, description="Free text over SKU, FNSKU, ASIN, type, case id.")
         ] = None,
         needs_cost: Annotated[bool | None, Query(alias="needsCost")] = None,
-        connection_id: Annotated[int | None, Query(alias="connectionId", ge=1, le=MAX_INT4)] = None,
     ) -> None:
         self.values = dict(
             type=type,
@@ -258,8 +254,7 @@ class Filters:
             connection_id=connection_id,
         )
 
-    def of(self, s: Session, workspace_id: int) -> service.ClaimFilter:
-        _check_connection(s, workspace_id, self.values["connection_id"])  # type: ignore[arg-type]
+    def of(self, workspace_id: int) -> service.ClaimFilter:
         return service.ClaimFilter(workspace_id=workspace_id, **self.values)  # type: ignore[arg-type]
 
 
@@ -286,14 +281,8 @@ def detect_claims(
     400 ``amazon_not_connected`` without a connection; 409 ``no_completed_sync`` before the first sync.
     """
     with runtime.uow() as s:
-        q = select(AmazonConnection.id).where(AmazonConnection.workspace_id == caller.workspace_id)
-        if body and body.connectionId is not None:
-            q = q.where(AmazonConnection.id == body.connectionId)
-        connection_id = s.scalar(q.order_by(AmazonConnection.id).limit(1))
-        if connection_id is None:
-            if body and body.connectionId is not None:
-                raise not_found("connection")
-            raise ApiError(400, "amazon_not_connected", "this workspace has no Amazon connection")
+        connection_id = own_connection(s, caller, body.connectionId if body else None, first=True)
+        assert connection_id is not None
         caller.require_write("run claim detection")
         sync_id = latest_sync_id(s, connection_id)
     if sync_id is None:
@@ -326,15 +315,7 @@ def list_runs(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     """Detection runs of the workspace, newest first."""
-    where = DetectionRun.workspace_id == caller.workspace_id
-    total = s.scalar(select(func.count()).select_from(DetectionRun).where(where)) or 0
-    runs = s.scalars(
-        select(DetectionRun)
-        .where(where)
-        .order_by(DetectionRun.created_at.desc(), DetectionRun.id)
-        .limit(limit)
-        .offset(offset)
-    )
+    runs, total = service.list_runs(s, workspace_id=caller.workspace_id, limit=limit, offset=offset)
     return {"items": [run_view(r) for r in runs], "total": total, "limit": limit, "offset": offset}
 
 
@@ -344,8 +325,8 @@ def get_run(run_id: str, caller: CurrentCaller, s: DbSession) -> dict[str, Any]:
         uuid.UUID(run_id)
     except ValueError:
         raise not_found("detection run") from None
-    run = s.get(DetectionRun, run_id)
-    if run is None or run.workspace_id != caller.workspace_id:
+    run = service.find_run(s, workspace_id=caller.workspace_id, run_id=run_id)
+    if run is None:
         raise not_found("detection run")
     return run_view(run)
 
@@ -371,26 +352,12 @@ class ProductsIn(BaseModel):
     products: list[ProductIn] = Field(max_length=10_000)
 
 
-def _connection_of(s: Session, workspace_id: int, connection_id: int | None) -> int:
-    q = select(AmazonConnection.id).where(AmazonConnection.workspace_id == workspace_id)
-    if connection_id is not None:
-        q = q.where(AmazonConnection.id == connection_id)
-    found = s.scalar(q.order_by(AmazonConnection.id).limit(1))
-    if found is None:
-        if connection_id is not None:
-            raise not_found("connection")
-        raise ApiError(400, "amazon_not_connected", "this workspace has no Amazon connection")
-    return int(found)
-
-
 @router.get("/products")
 def get_products(
-    caller: CurrentCaller,
     s: DbSession,
-    connection_id: Annotated[int | None, Query(alias="connectionId", ge=1, le=MAX_INT4)] = None,
+    conn: CallerFirstConnection,
 ) -> dict[str, Any]:
     """The seller's unit costs and dimensions that valuation uses."""
-    conn = _connection_of(s, caller.workspace_id, connection_id)
     return {
         "connectionId": conn,
         "items": [
@@ -417,7 +384,8 @@ def put_products(caller: CurrentCaller, runtime: RuntimeDep, body: ProductsIn) -
     """Insert or update products by (marketplace, SKU); omitted fields keep their stored value.
     The claims a new unit cost prices are re-valued at once (``revalued``: how many changed)."""
     with runtime.uow() as s:
-        conn = _connection_of(s, caller.workspace_id, body.connectionId)
+        conn = own_connection(s, caller, body.connectionId, first=True)
+        assert conn is not None
         caller.require_write("change product costs")
         rows = [
             {
@@ -458,7 +426,7 @@ def list_claims(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     """A page of the workspace's claims and totals over the whole filtered set."""
-    f = filters.of(s, caller.workspace_id)
+    f = filters.of(caller.workspace_id)
     claims, total = service.list_claims(s, f, sort=sort, limit=limit, offset=offset)
     following = offset + len(claims)
     return {
@@ -476,7 +444,7 @@ def claims_timeline(
     caller: CurrentCaller, s: DbSession, filters: Annotated[Filters, Depends()]
 ) -> dict[str, Any]:
     """Recoverable, filed and recovered money per month of the claims' event dates, and by type."""
-    return {"months": service.timeline(s, filters.of(s, caller.workspace_id))}
+    return {"months": service.timeline(s, filters.of(caller.workspace_id))}
 
 
 def _export_rows(s: Session, claims: Sequence[Claim]) -> Iterator[list[Any]]:
@@ -520,7 +488,7 @@ def export_claims(
     format: Annotated[Literal["csv", "parquet"], Query(description="csv or parquet")] = "csv",
 ) -> Response:
     """Every claim of the filter, one row each, with the identifiers and the case text to file it."""
-    claims = service.claims_for_export(s, filters.of(s, caller.workspace_id))
+    claims = service.claims_for_export(s, filters.of(caller.workspace_id))
     rows = list(_export_rows(s, claims))
     if format == "parquet":
         import pyarrow as pa
@@ -559,7 +527,7 @@ async def import_unit_costs(
     request: Request,
     caller: CurrentCaller,
     runtime: RuntimeDep,
-    connection_id: Annotated[int | None, Query(alias="connectionId", ge=1, le=MAX_INT4)] = None,
+    conn: CallerFirstConnection,
 ) -> dict[str, Any]:
     """Unit costs from a CSV body (``sku,cost,currency[,marketplace]``); re-values the claims they price.
     A bad line is reported in ``errors`` with its line number; the good lines are imported."""
@@ -572,7 +540,6 @@ async def import_unit_costs(
         raise ApiError(400, "validation_error", "the CSV must be UTF-8 text") from None
     parsed = parse_costs_csv(text)
     with runtime.uow() as s:
-        conn = _connection_of(s, caller.workspace_id, connection_id)
         caller.require_write("import product costs")
         imported, revalued, errors = import_costs(s, conn, parsed)
     return {"connectionId": conn, "imported": imported, "revalued": revalued, "errors": errors}
@@ -610,13 +577,6 @@ def get_claim(
     return detail_view(s, _claim_of(s, caller, claim_id), lang)
 
 
-def _who(s: Session, caller: Caller) -> str:
-    if caller.user_id is None:
-        return "api-key"
-    user = s.get(User, caller.user_id)
-    return user.email if user is not None else f"user {caller.user_id}"
-
-
 @router.patch("/{claim_id}")
 def change_claim(
     claim_id: str,
@@ -630,7 +590,7 @@ def change_claim(
         claim = _claim_of(s, caller, claim_id)
         caller.require_write("change a claim")
         try:
-            service.change(s, claim, body, by=_who(s, caller))
+            service.change(s, claim, body, by=service.actor(s, user_id=caller.user_id))
         except InvalidTransition as exc:
             raise ApiError(400, "invalid_transition", str(exc), detail=str(exc)) from None
         except service.ValidationFailed as exc:

@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sellersync.api.deps import CurrentCaller, DbSession, RuntimeDep
+from sellersync.api.deps import CurrentCaller, DbSession, RuntimeDep, own_connection
 from sellersync.api.errors import ApiError, not_found
 from sellersync.api.routes.data import MAX_INT4, MAX_OFFSET
-from sellersync.store.models import AmazonConnection, DetectionRun, SyncRun, SyncUnit
+from sellersync.store.models import DetectionRun, SyncRun, SyncUnit
 from sellersync.sync import ledger
 from sellersync.sync.counts import canonical_counts
 from sellersync.sync.service import NotConnected, SyncInProgress, SyncNotFound
@@ -98,14 +98,7 @@ def start_sync(
     connection_id = body.connectionId if body else None
     if connection_id is not None:  # another workspace's connection is as unknown as a missing one
         with runtime.uow() as s:
-            found = s.scalar(
-                select(AmazonConnection.id).where(
-                    AmazonConnection.id == connection_id,
-                    AmazonConnection.workspace_id == caller.workspace_id,
-                )
-            )
-        if found is None:
-            raise not_found("connection")
+            own_connection(s, caller, connection_id)
     caller.require_write("start a sync")
     try:
         sync_id = runtime.jobs.start(
