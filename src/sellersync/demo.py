@@ -18,7 +18,7 @@ from sellersync.emulator.server import build
 def run_demo(
     settings: Settings, console: Console, *, seed: int, scenario: str, size: str, speed: float
 ) -> str:
-    from sellersync.cli import add_dev_connection, run_sync_foreground
+    from sellersync.foreground import add_dev_connection, run_sync_foreground
 
     world = build(seed=seed, scenario=scenario, size=size)
     console.print(
