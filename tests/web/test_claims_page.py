@@ -472,6 +472,8 @@ def test_money_over_time_charts_show_the_timeline(page: Page, served: Served) ->
     timeline = api(page, "/api/claims/timeline")
     months = timeline["months"]
     assert months, "claims have months"
+    # the currency picker is filled once the page has the timeline: wait for that state
+    expect(page.locator("#chart-currency option")).not_to_have_count(0)
     currency = page.locator("#chart-currency").input_value()
     assert currency
     for m in months:

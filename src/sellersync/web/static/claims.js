@@ -5,6 +5,7 @@
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
+  const { el, row, emptyRow, number, money, words } = window.sellersyncPage;
   const canWrite = document.body.dataset.canWrite === "true";
   const SVG = "http://www.w3.org/2000/svg";
   const FILTERS = ["type", "status", "window", "marketplace", "sku", "q", "needsCost", "sort"];
@@ -83,50 +84,6 @@
   }
 
   // ------------------------------------------------------------------ DOM helpers
-
-  function el(tag, text, className) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (className) node.className = className;
-    return node;
-  }
-
-  function row(cells) {
-    const tr = document.createElement("tr");
-    for (const cell of cells) {
-      if (cell instanceof Node) {
-        const td = document.createElement("td");
-        td.append(cell);
-        tr.append(td);
-      } else {
-        const td = el("td", cell.text, cell.className);
-        if (cell.value !== undefined) td.dataset.value = String(cell.value);
-        tr.append(td);
-      }
-    }
-    return tr;
-  }
-
-  function emptyRow(text, columns) {
-    const td = el("td", text, "muted");
-    td.colSpan = columns;
-    const tr = document.createElement("tr");
-    tr.append(td);
-    return tr;
-  }
-
-  function number(value) {
-    return typeof value === "number" ? value.toLocaleString("en-US") : "–";
-  }
-
-  function money(amounts) {
-    const parts = Object.entries(amounts || {}).map(([currency, amount]) => `${currency} ${amount}`);
-    return parts.length ? parts.join(" · ") : "–";
-  }
-
-  function words(code) {
-    return code === null || code === undefined ? "–" : String(code).replaceAll("_", " ");
-  }
 
   function badge(code) {
     return el("span", words(code), `status status-${String(code).replace(/[^a-z_]/g, "")}`);

@@ -11,6 +11,7 @@
   const POLL_MS = 3000;
   const SYNC_ID = /^[0-9a-f-]{36}$/i;
   const $ = (id) => document.getElementById(id);
+  const { el, row, emptyRow, number, money, words } = window.sellersyncPage;
   const canWrite = document.body.dataset.canWrite === "true";
 
   const state = {
@@ -90,39 +91,6 @@
 
   // ------------------------------------------------------------------ DOM helpers
 
-  function el(tag, text, className) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (className) node.className = className;
-    return node;
-  }
-
-  function row(cells) {
-    const tr = document.createElement("tr");
-    for (const cell of cells) {
-      if (cell instanceof Node) {
-        const td = document.createElement("td");
-        td.append(cell);
-        tr.append(td);
-      } else {
-        tr.append(el("td", cell.text, cell.className));
-      }
-    }
-    return tr;
-  }
-
-  function emptyRow(text, columns) {
-    const td = el("td", text, "muted");
-    td.colSpan = columns;
-    const tr = document.createElement("tr");
-    tr.append(td);
-    return tr;
-  }
-
-  function number(value) {
-    return typeof value === "number" ? value.toLocaleString("en-US") : "–";
-  }
-
   function time(iso) {
     if (!iso) return el("span", "–");
     const t = el("time", new Date(iso).toLocaleString());
@@ -132,15 +100,6 @@
 
   function setTime(id, iso) {
     $(id).replaceChildren(time(iso));
-  }
-
-  function money(amounts) {
-    const parts = Object.entries(amounts || {}).map(([currency, amount]) => `${currency} ${amount}`);
-    return parts.length ? parts.join(" · ") : "–";
-  }
-
-  function words(code) {
-    return String(code).replaceAll("_", " ");
   }
 
   function status(code) {
