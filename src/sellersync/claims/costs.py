@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sellersync.amazon.regions import marketplace_id
 from sellersync.detect.kinds import ClaimType
 from sellersync.detect.products import upsert_seller_products
 from sellersync.normalize.marketplaces import CURRENCIES
@@ -30,33 +31,6 @@ COST_VALUED = (
     ClaimType.INBOUND_SHORTAGE,
     ClaimType.REMOVAL_LOST,
 )
-#: country codes a CSV may use for a marketplace besides its id
-COUNTRY_MARKETPLACES = {
-    "US": "ATVPDKIKX0DER",
-    "CA": "A2EUQ1WTGCTBG2",
-    "MX": "A1AM78C64UM0Y8",
-    "BR": "A2Q3Y263D00KWC",
-    "UK": "A1F83G8C2ARO7P",
-    "GB": "A1F83G8C2ARO7P",
-    "DE": "A1PA6795UKMFR9",
-    "FR": "A13V1IB3VIYZZH",
-    "IT": "APJ6JRA9NG5V4",
-    "ES": "A1RKKUPIHCS9HS",
-    "NL": "A1805IZSGTT6HS",
-    "SE": "A2NODRKZP88ZB9",
-    "PL": "A1C3SOZRARQ6R3",
-    "BE": "AMEN7PMS3EDWL",
-    "TR": "A33AVAJ2PDY3EV",
-    "AE": "A2VIGQ35RCS4UG",
-    "SA": "A17E79C6D8DWNP",
-    "EG": "ARBP9OOSHTCHU",
-    "IN": "A21TJRUUN4KGV",
-    "IE": "A28R8C7NBKEWEA",
-    "ZA": "AE08WJ6YKNBMC",
-    "JP": "A1VC38T7YXB528",
-    "AU": "A39IBJ37TRP1C6",
-    "SG": "A19VAU5U5O7RUS",
-}
 MAX_COST = Decimal("99999999")
 MAX_LINES = 100_000
 CENT = Decimal("0.01")
@@ -81,7 +55,10 @@ def _marketplace(value: str) -> str | None:
     v = value.strip()
     if v in CURRENCIES:
         return v
-    return COUNTRY_MARKETPLACES.get(v.upper())
+    try:  # a country code (``DE``, ``UK``/``GB``) for its marketplace
+        return marketplace_id(v)
+    except KeyError:
+        return None
 
 
 def parse_costs_csv(text: str) -> ParsedCosts:
