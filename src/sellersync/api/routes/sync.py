@@ -34,6 +34,12 @@ def _iso(t: datetime | None) -> str | None:
 
 
 def sync_view(s: Session, run: SyncRun) -> dict[str, Any]:
+    # The detection first, then the run's counts: on PostgreSQL (read committed) each statement sees
+    # the newest commit, and a detection commits its claims with the sync's refreshed counts, so a
+    # completed detection read here means the counts read after it include its claims.
+    detection = _detection_view(s, run.id)
+    if detection is not None and detection.get("status") == "completed":
+        s.refresh(run, ["status", "stats"])
     stats = run.stats or {}
     counts = stats.get("counts") if run.status in ledger.TERMINAL else None
     return {
@@ -55,7 +61,7 @@ def sync_view(s: Session, run: SyncRun) -> dict[str, Any]:
         "retries": run.retries,  # times the reaper queued it again after it gave up
         "nextRetryAt": _iso(run.next_retry_at),  # a failed run the reaper will queue again then
         "apiCalls": stats.get("api", {}),
-        "detection": _detection_view(s, run.id),
+        "detection": detection,
     }
 
 
